@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Serves the notebooks with the classic Jupyter Notebook on 127.0.0.1 only, token auth on,
+# with the committed tslab kernelspec and interactive plotly figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JUPYTER_PATH="$PWD/jupyter" NASLUNG_PLOT=interactive OMP_WAIT_POLICY=passive
+exec jupyter-notebook --ip=127.0.0.1 --no-browser --notebook-dir="$PWD" "$@"

@@ -1,0 +1,7 @@
+/**
+ * naslung: NAS-Lung (Jiang et al., Pattern Recognition 2021) in TypeScript.
+ * Each area of the method is a namespace; notebooks import this file from dist/.
+ */
+export * as backend from "./backend";
+export * as plot from "./plot";
+export * as util from "./util";

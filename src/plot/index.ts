@@ -1,0 +1,5 @@
+export * from "./figure";
+export * from "./export";
+export * from "./display";
+export * from "./manifest";
+export * from "./registry";

@@ -1,0 +1,27 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { Figure } from "./figure";
+
+/** A figure that `naslung figures` can regenerate from scratch. */
+export interface FigureRecipe {
+  name: string;
+  description: string;
+  /** Builds the figure; returns it with the config and seed that determine it. */
+  build(): Promise<{ figure: Figure; config: unknown; seed: number | null }>;
+}
+
+/**
+ * All figure recipes, discovered from the compiled `plot/figures/*.js` modules (each exports
+ * `recipes: FigureRecipe[]`), so every area adds its figures in its own file.
+ */
+export function figureRecipes(): FigureRecipe[] {
+  const dir = path.join(__dirname, "figures");
+  if (!fs.existsSync(dir)) return [];
+  const out: FigureRecipe[] = [];
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".js")).sort()) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require(path.join(dir, f)) as { recipes?: FigureRecipe[] };
+    for (const r of mod.recipes ?? []) out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+export * from "./rng";
+export * from "./seed";
+export * from "./atomic";
+export * from "./provenance";

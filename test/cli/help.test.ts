@@ -1,0 +1,18 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const bin = path.join(__dirname, "..", "..", "..", "bin", "naslung.js");
+
+test("naslung --help lists the subcommands", () => {
+  const r = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  for (const c of ["figures", "notebooks"]) assert.match(r.stdout, new RegExp(`^\\s+${c}\\b`, "m"));
+});
+
+test("an unknown subcommand exits non-zero with a message", () => {
+  const r = spawnSync(process.execPath, [bin, "frobnicate"], { encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /unknown command 'frobnicate'/);
+});
