@@ -52,7 +52,7 @@ log "building the library"
 node node_modules/typescript/bin/tsc -p tsconfig.json
 
 # 5. Notebook kernel: the kernelspec is committed under jupyter/kernels/tslab; check Jupyter sees it.
-if ! JUPYTER_PATH="$PWD/jupyter" jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
+if ! JUPYTER_PATH="$PWD/jupyter" /usr/bin/python3 -c 'import sys; from jupyter_client.kernelspec import KernelSpecManager as K; sys.exit("tslab" not in K().find_kernel_specs())' 2>/dev/null; then
   log "ERROR: Jupyter does not see the committed tslab kernelspec in jupyter/kernels" ; exit 1
 fi
 log "ready (naslung $(node -p 'require("./package.json").version'))"
