@@ -5,3 +5,5 @@
 export * as backend from "./backend";
 export * as plot from "./plot";
 export * as util from "./util";
+export * as io from "./io";
+export * as data from "./data";

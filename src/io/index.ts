@@ -1,0 +1,2 @@
+export * from "./volume";
+export * from "./lidcXml";
