@@ -1,0 +1,3 @@
+export * from "./sample";
+export * from "./labels";
+export * from "./cluster";
