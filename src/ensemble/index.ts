@@ -1,0 +1,4 @@
+export * from "./types";
+export * from "./vote";
+export * from "./select";
+export * from "./evaluate";
