@@ -1,0 +1,5 @@
+export * from "./config";
+export * from "./paramStore";
+export * from "./convResNet";
+export * from "./registry";
+export * from "./layers";

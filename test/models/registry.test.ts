@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend/select";
+import { createModel, listModels, REFERENCE_MODELS } from "../../src/models/registry";
+
+// Parameter counts computed with PyTorch 1.13 from modules written after the reference's
+// models/cnn_res.py (stem generalised to [stem1, stem2]); they equal DESIGN.md's 0.159M..40.092M:
+//   sum(p.numel() for p in ConvRes(cfg).parameters())
+const PYTORCH_COUNTS = [158500, 1957252, 2013016, 2832140, 2835572, 2882008, 3560728, 30300184, 36393496, 40091800];
+
+test("the registry holds the ten reference configurations in DESIGN.md order", () => {
+  assert.deepEqual(listModels(), Array.from({ length: 10 }, (_, i) => `model-${i + 1}`));
+  assert.deepEqual(REFERENCE_MODELS.map((m) => m.params), PYTORCH_COUNTS);
+});
+
+for (const [i, m] of REFERENCE_MODELS.entries()) {
+  test(`${m.name} builds with the PyTorch parameter count`, async () => {
+    await initBackend({ backend: "cpu", quiet: true });
+    const before = tf.memory().numTensors;
+    const net = createModel(m.name, { seed: 7 });
+    try {
+      assert.equal(net.paramCount(), PYTORCH_COUNTS[i]);
+      assert.ok(net.flops() > 0);
+    } finally {
+      net.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, "dispose frees every variable");
+  });
+}
+
+test("FLOPs match DESIGN.md: Model-1 ~177 MFLOP, Model-2 ~718 MFLOP", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  for (const [name, mflop] of [["model-1", 177], ["model-2", 718]] as const) {
+    const net = createModel(name, { seed: 1 });
+    assert.ok(Math.abs(net.flops() / 1e6 - mflop) < 0.5, `${name}: ${net.flops() / 1e6} MFLOP`);
+    net.dispose();
+  }
+});
+
+test("attention/head options change the architecture; unknown names are clear errors", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const none = createModel("model-1", { seed: 1, attention: "none", head: "linear" });
+  const ref = createModel("model-1", { seed: 1 });
+  const cbam = createModel("model-1", { seed: 1, attention: "cbam" });
+  // reference attention per layer: fc1 C*C/4 + fc2 C/4*C + 2*27 spatial weights; linear head adds 2 biases.
+  const refAtt = [4, 8, 16, 32].reduce((s, c) => s + 2 * c * Math.floor(c / 4) + 54, 0);
+  assert.equal(ref.paramCount() - none.paramCount(), refAtt - 2);
+  const cbamAtt = [4, 8, 16, 32].reduce((s, c) => s + 2 * c * Math.floor(c / 4) + Math.floor(c / 4) + c + 2 * 343, 0);
+  assert.equal(cbam.paramCount() - ref.paramCount(), cbamAtt - refAtt);
+  assert.equal(none.id, "s4.4-8.8.8-16.16.16-32.32:none:linear");
+  for (const n of [none, ref, cbam]) n.dispose();
+  assert.throws(() => createModel("model-11", { seed: 1 }), /unknown model "model-11"/);
+  const fromId = createModel("s2.2-4-4-8", { seed: 1 });
+  assert.equal(fromId.featureChannels, 8);
+  fromId.dispose();
+});
