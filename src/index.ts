@@ -7,3 +7,6 @@ export * as plot from "./plot";
 export * as util from "./util";
 export * as io from "./io";
 export * as data from "./data";
+export * as losses from "./losses";
+export * as models from "./models";
+export * as search from "./search";
