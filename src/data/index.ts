@@ -1,3 +1,4 @@
 export * from "./sample";
 export * from "./labels";
 export * from "./cluster";
+export * from "./importers";

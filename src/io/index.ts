@@ -1,2 +1,3 @@
 export * from "./volume";
 export * from "./lidcXml";
+export * from "./csv";
