@@ -41,7 +41,9 @@ if [ -f native/binding.gyp ]; then
   newest_src=$(find native -maxdepth 2 \( -name '*.cc' -o -name '*.h' -o -name binding.gyp \) -newer "$addon" 2>/dev/null | head -n 1 || true)
   if [ ! -f "$addon" ] || [ -n "$newest_src" ]; then
     log "building native kernels (oneDNN)"
-    if ! (cd native && node ../node_modules/node-gyp/bin/node-gyp.js rebuild --silent >&2); then
+    # Use the installed node headers when present: node-gyp would otherwise download them.
+    nodedir=(); [ -f /usr/include/node/common.gypi ] && nodedir=(--nodedir=/usr)
+    if ! (cd native && node ../node_modules/node-gyp/bin/node-gyp.js rebuild --silent "${nodedir[@]}" >&2); then
       log "WARNING: native kernel build failed; the CPU backend will use stock tfjs kernels (slow)"
     fi
   fi

@@ -1,0 +1,171 @@
+// Elementwise kernels over float32: broadcast binary ops (batch-norm style [N,D,H,W,C] op [C] is the
+// hot case; tfjs's generic broadcast path converts every flat index to coordinates and back) and
+// unary maps. Dimensions are collapsed first, so the inner loop is a contiguous run.
+#include "common.h"
+#include <omp.h>
+#include <cmath>
+#include <algorithm>
+
+namespace naslung {
+
+namespace {
+enum BinOp { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff };
+
+template <int OP>
+inline float bin(float a, float b) {
+  if (OP == kAdd) return a + b;
+  if (OP == kSub) return a - b;
+  if (OP == kMul) return a * b;
+  if (OP == kDiv) return a / b;
+  if (OP == kMax) return (a > b || std::isnan(a)) ? a : b;
+  if (OP == kMin) return (a < b || std::isnan(a)) ? a : b;
+  float d = a - b;
+  return d * d;
+}
+
+template <int OP>
+void runBinary(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
+               const std::vector<int64_t>& as, const std::vector<int64_t>& bs) {
+  const int G = (int)shape.size();
+  const int64_t inner = shape[G - 1], sa = as[G - 1], sb = bs[G - 1];
+  int64_t outer = 1;
+  for (int i = 0; i < G - 1; ++i) outer *= shape[i];
+  const int64_t total = outer * inner;
+  const int nt = total < 32768 ? 1 : omp_get_max_threads();
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), n = omp_get_num_threads();
+    int64_t o0 = outer * t / n, o1 = outer * (t + 1) / n;
+    if (o0 < o1) {
+      int64_t coord[8] = {0};
+      int64_t rem = o0, ao = 0, bo = 0;
+      for (int i = G - 2; i >= 0; --i) {
+        coord[i] = rem % shape[i];
+        rem /= shape[i];
+        ao += coord[i] * as[i];
+        bo += coord[i] * bs[i];
+      }
+      for (int64_t o = o0; o < o1; ++o) {
+        float* y = out + o * inner;
+        const float* pa = a + ao;
+        const float* pb = b + bo;
+        if (sa == 1 && sb == 1) {
+#pragma omp simd
+          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[j], pb[j]);
+        } else if (sa == 1) {
+          const float vb = pb[0];
+#pragma omp simd
+          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[j], vb);
+        } else if (sb == 1) {
+          const float va = pa[0];
+#pragma omp simd
+          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(va, pb[j]);
+        } else {
+          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[0], pb[0]);
+        }
+        for (int i = G - 2; i >= 0; --i) {  // odometer step over the outer dims
+          ao += as[i];
+          bo += bs[i];
+          if (++coord[i] < shape[i]) break;
+          ao -= as[i] * shape[i];
+          bo -= bs[i] * shape[i];
+          coord[i] = 0;
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
+// binary(op, a, aStrides, b, bStrides, out, outShape): strides are per output dimension (0 where
+// that operand is broadcast), in elements.
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  int op = info[0].As<Napi::Number>().Int32Value();
+  const float* a = F32(info[1], "binary a");
+  auto as0 = Ints(info[2], "binary aStrides");
+  const float* b = F32(info[3], "binary b");
+  auto bs0 = Ints(info[4], "binary bStrides");
+  float* out = F32(info[5], "binary out");
+  auto shape0 = Ints(info[6], "binary outShape");
+  // Drop size-1 dims, then merge neighbours whose strides chain for both operands.
+  std::vector<int64_t> shape, as, bs;
+  for (size_t i = 0; i < shape0.size(); ++i) {
+    if (shape0[i] == 1) continue;
+    if (!shape.empty() && as.back() == as0[i] * shape0[i] && bs.back() == bs0[i] * shape0[i]) {
+      shape.back() *= shape0[i];
+      as.back() = as0[i];
+      bs.back() = bs0[i];
+    } else {
+      shape.push_back(shape0[i]);
+      as.push_back(as0[i]);
+      bs.push_back(bs0[i]);
+    }
+  }
+  if (shape.empty()) shape = {1}, as = {1}, bs = {1};
+  if (shape.size() > 8) throw Napi::Error::New(info.Env(), "naslung_native: binary supports rank <= 8");
+  switch (op) {
+    case kAdd: runBinary<kAdd>(a, b, out, shape, as, bs); break;
+    case kSub: runBinary<kSub>(a, b, out, shape, as, bs); break;
+    case kMul: runBinary<kMul>(a, b, out, shape, as, bs); break;
+    case kDiv: runBinary<kDiv>(a, b, out, shape, as, bs); break;
+    case kMax: runBinary<kMax>(a, b, out, shape, as, bs); break;
+    case kMin: runBinary<kMin>(a, b, out, shape, as, bs); break;
+    case kSqDiff: runBinary<kSqDiff>(a, b, out, shape, as, bs); break;
+    default: throw Napi::Error::New(info.Env(), "naslung_native: unknown binary op");
+  }
+  return info.Env().Undefined();
+}
+
+namespace {
+enum UnOp { kRelu = 0, kSigmoid, kExp, kLog, kSqrt, kRsqrt, kSquare, kNeg, kAbs, kStep, kReciprocal, kTanh };
+
+template <int OP>
+inline float un(float x, float alpha) {
+  if (OP == kRelu) return x < 0.f ? 0.f : x;  // NaN passes through, as in tfjs
+  if (OP == kSigmoid) return 1.f / (1.f + std::exp(-x));
+  if (OP == kExp) return std::exp(x);
+  if (OP == kLog) return std::log(x);
+  if (OP == kSqrt) return std::sqrt(x);
+  if (OP == kRsqrt) return 1.f / std::sqrt(x);
+  if (OP == kSquare) return x * x;
+  if (OP == kNeg) return -x;
+  if (OP == kAbs) return std::fabs(x);
+  if (OP == kStep) return std::isnan(x) ? NAN : (x > 0.f ? 1.f : alpha);
+  if (OP == kReciprocal) return 1.f / x;
+  return std::tanh(x);
+}
+
+template <int OP>
+void runUnary(const float* x, float* y, int64_t n, float alpha) {
+  const int nt = n < 32768 ? 1 : omp_get_max_threads();
+#pragma omp parallel for simd num_threads(nt) schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] = un<OP>(x[i], alpha);
+}
+}  // namespace
+
+// unary(op, x, out, alpha)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  int op = info[0].As<Napi::Number>().Int32Value();
+  const float* x = F32(info[1], "unary x");
+  float* y = F32(info[2], "unary out");
+  int64_t n = (int64_t)Len(info[1]);
+  float alpha = info.Length() > 3 ? info[3].As<Napi::Number>().FloatValue() : 0.f;
+  switch (op) {
+    case kRelu: runUnary<kRelu>(x, y, n, alpha); break;
+    case kSigmoid: runUnary<kSigmoid>(x, y, n, alpha); break;
+    case kExp: runUnary<kExp>(x, y, n, alpha); break;
+    case kLog: runUnary<kLog>(x, y, n, alpha); break;
+    case kSqrt: runUnary<kSqrt>(x, y, n, alpha); break;
+    case kRsqrt: runUnary<kRsqrt>(x, y, n, alpha); break;
+    case kSquare: runUnary<kSquare>(x, y, n, alpha); break;
+    case kNeg: runUnary<kNeg>(x, y, n, alpha); break;
+    case kAbs: runUnary<kAbs>(x, y, n, alpha); break;
+    case kStep: runUnary<kStep>(x, y, n, alpha); break;
+    case kReciprocal: runUnary<kReciprocal>(x, y, n, alpha); break;
+    case kTanh: runUnary<kTanh>(x, y, n, alpha); break;
+    default: throw Napi::Error::New(info.Env(), "naslung_native: unknown unary op");
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace naslung

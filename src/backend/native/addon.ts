@@ -1,0 +1,42 @@
+import * as os from "os";
+import * as path from "path";
+import { repoRoot } from "../../util/provenance";
+
+/** The C++ surface of `native/build/Release/naslung_native.node` (see native/src/*.cc). */
+export interface NativeAddon {
+  /** Sets the OpenMP team size (0 = library default) and flushes denormals in every worker. */
+  init(threads: number): { threads: number; dnnl: string };
+  /** kind 0: (x, filter) -> y; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter. `p` = 21 ints, see conv.cc. */
+  conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Broadcast binary op; strides per output dimension, 0 where the operand is broadcast. */
+  binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, outShape: Int32Array): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** `reduced[i]` = 1 where axis i is reduced; `out` has the product of the kept dims. */
+  reduce(op: number, x: Float32Array, shape: Int32Array, reduced: Int32Array, out: Float32Array): void;
+  clearCaches(): void;
+}
+
+/** Where setup.sh builds the addon. */
+export const ADDON_PATH = path.join(repoRoot, "native", "build", "Release", "naslung_native.node");
+
+let cached: { addon: NativeAddon; threads: number; dnnl: string } | { error: string } | null = null;
+
+/**
+ * Loads the addon once. OMP_WAIT_POLICY=passive must be in the environment before libgomp
+ * loads, or idle OpenMP workers spin and starve the JS thread on a 2-core machine. The team
+ * size is NASLUNG_THREADS, else the number of cores.
+ */
+export function loadAddon(): { addon: NativeAddon; threads: number; dnnl: string } | { error: string } {
+  if (cached) return cached;
+  if (!process.env.OMP_WAIT_POLICY) process.env.OMP_WAIT_POLICY = "passive";
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addon = require(ADDON_PATH) as NativeAddon;
+    const want = Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
+    const r = addon.init(want);
+    cached = { addon, threads: r.threads, dnnl: r.dnnl };
+  } catch (e) {
+    cached = { error: `cannot load ${path.relative(repoRoot, ADDON_PATH)}: ${(e as Error).message.split("\n")[0]}` };
+  }
+  return cached;
+}
