@@ -10,3 +10,7 @@ export * as data from "./data";
 export * as losses from "./losses";
 export * as models from "./models";
 export * as search from "./search";
+export * as augment from "./augment";
+export * as metrics from "./metrics";
+export * as train from "./train";
+export * as preprocess from "./preprocess";

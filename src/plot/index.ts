@@ -3,3 +3,4 @@ export * from "./export";
 export * from "./display";
 export * from "./manifest";
 export * from "./registry";
+export * from "./training";

@@ -1,0 +1,5 @@
+export * from "./confusion";
+export * from "./auc";
+export * from "./binary";
+export * from "./bootstrap";
+export * from "./report";

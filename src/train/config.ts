@@ -1,0 +1,231 @@
+import * as fs from "fs";
+import { AugmentConfig, referenceAugment } from "../augment/compose";
+
+/** Loss choices: A-Softmax with the margin (SphereFace), the reference's margin-free A-Softmax, softmax CE. */
+export type LossName = "asoftmax" | "asoftmax-reference" | "softmax";
+export type OptimizerName = "sgd" | "adam";
+/**
+ * Learning-rate schedules.
+ * - `reference`: NAS-Lung main.py/mainsp.py `get_lr`: constant, then from epoch E - D + 1
+ *   (1-based; 330 of 400 with D = 70) multiplied by (1 - 1/D) every epoch, i.e. a geometric
+ *   decay to ~0.36x by the last epoch (not a linear ramp to zero).
+ * - `constant`, `step` (x gamma at each milestone epoch), `cosine` (to minLr).
+ */
+export type ScheduleName = "reference" | "constant" | "step" | "cosine";
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  lr: number;
+  /** SGD momentum (reference 0.9). */
+  momentum: number;
+  /** Adam betas (reference's unused Adam: 0.5, 0.999). */
+  beta1: number;
+  beta2: number;
+  /** L2 weight decay added to the gradients (reference: 0). */
+  weightDecay: number;
+}
+
+export interface ScheduleConfig {
+  name: ScheduleName;
+  /** `reference`: number of decaying epochs D (70). */
+  decayEpochs: number;
+  /** `step`: 0-based epochs at which lr is multiplied by gamma. */
+  milestones: number[];
+  gamma: number;
+  /** `cosine`: final learning rate. */
+  minLr: number;
+}
+
+/** How crops are scaled before the network. */
+export type Preprocessing = "none" | "standardize";
+
+/** Everything that determines a training run. `resolveTrainConfig` fills the defaults. */
+export interface TrainConfig {
+  /** Short run name (used in the run id). */
+  name: string;
+  /** Dataset: `demo` (synthetic cohort) or `lidc-slices` (real LIDC readings); options go to the loader. */
+  dataset: string;
+  datasetOptions: Record<string, unknown>;
+  /** Registry name (e.g. "model-1") or config string "[4,4,[8,8,8],[16,16,16],[32,32]]". */
+  arch: string;
+  attention: "reference" | "cbam" | "none";
+  head: "asoftmax" | "linear";
+  loss: LossName;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+  epochs: number;
+  batchSize: number;
+  evalBatchSize: number;
+  seed: number;
+  /**
+   * `standardize`: (x - mean) / std with mean and std of the training fold's crops (the
+   * reference's Normalize(pixmean, pixstd), which it computes over all crops including the test
+   * fold; we use the training fold only). `none`: crops as the dataset gives them.
+   */
+  preprocessing: Preprocessing;
+  augment: AugmentConfig;
+  folds: {
+    /** Number of folds when the samples carry no predefined `fold`. */
+    k: number;
+    /** Which folds to run (0-based); null = all. */
+    run: number[] | null;
+    /** Fraction of each training fold (by group) held out for early stopping / checkpoint choice. */
+    innerValFraction: number;
+  };
+  earlyStopping: {
+    /** Epochs without improvement of the validation score before stopping; null = never stop. */
+    patience: number | null;
+    /** Validation score for checkpoint choice: AUC (ties: lower loss), accuracy, or loss. */
+    selectBy: "auc" | "accuracy" | "loss";
+  };
+  backend: string;
+  /** Where augmentation runs: a worker thread, inline (deferred), or auto (worker when built). */
+  prefetch: "auto" | "worker" | "inline";
+  /** Bootstrap resamples for metric CIs. */
+  bootstrapResamples: number;
+  /** Progress display: auto (bar in a TTY, live curve in a notebook, else one line per epoch). */
+  progress: "auto" | "bar" | "log" | "none";
+}
+
+/** Defaults: the reference's training recipe (mainsp.py + run_training.sh) with our protocol. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  name: "run",
+  dataset: "demo",
+  datasetOptions: {},
+  arch: "model-1",
+  attention: "reference",
+  head: "asoftmax",
+  loss: "asoftmax",
+  optimizer: { name: "sgd", lr: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.999, weightDecay: 0 },
+  schedule: { name: "reference", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0 },
+  epochs: 400,
+  batchSize: 8,
+  evalBatchSize: 16,
+  seed: 0,
+  preprocessing: "standardize",
+  augment: referenceAugment,
+  folds: { k: 10, run: null, innerValFraction: 0.15 },
+  earlyStopping: { patience: null, selectBy: "auc" },
+  backend: "auto",
+  prefetch: "auto",
+  bootstrapResamples: 1000,
+  progress: "auto",
+};
+
+/** A config error naming the file and key. */
+export class ConfigError extends Error {
+  constructor(where: string, key: string, problem: string) {
+    super(`${where}: key \`${key}\`: ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const FREE_FORM = new Set(["datasetOptions"]);
+const SWITCHABLE = new Set(["augment", "augment.crop", "augment.zeroOut"]);
+
+/** Recursively merges `raw` over `base`, rejecting unknown keys and wrong types by path. */
+function merge(base: unknown, raw: unknown, key: string, where: string): unknown {
+  if (raw === undefined) return base;
+  if (isObj(base)) {
+    // Sub-objects that may be switched off (`augment: false`, `augment.crop: false`) or on with
+    // their defaults (`true`).
+    if (SWITCHABLE.has(key) && typeof raw === "boolean") {
+      if (key === "augment") return { ...base, enabled: raw };
+      return raw ? base : false;
+    }
+    if (!isObj(raw)) throw new ConfigError(where, key, `expected an object, got ${JSON.stringify(raw)}`);
+    if (FREE_FORM.has(key)) return raw;
+    const out: Json = { ...base };
+    for (const [k, v] of Object.entries(raw)) {
+      const path = key ? `${key}.${k}` : k;
+      if (!(k in base)) {
+        throw new ConfigError(where, path, `unknown key (known: ${Object.keys(base).join(", ")})`);
+      }
+      out[k] = merge((base as Json)[k], v, path, where);
+    }
+    return out;
+  }
+  return raw;
+}
+
+function need(cond: boolean, where: string, key: string, problem: string): void {
+  if (!cond) throw new ConfigError(where, key, problem);
+}
+const isInt = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+const isNum = (v: unknown, min: number) => typeof v === "number" && Number.isFinite(v) && v >= min;
+function oneOf(v: unknown, opts: readonly string[], where: string, key: string): void {
+  need(typeof v === "string" && opts.includes(v), where, key, `must be one of ${opts.map((o) => `"${o}"`).join(", ")} (got ${JSON.stringify(v)})`);
+}
+
+/**
+ * Fills defaults into a raw config object and validates every key. Errors name `where` (the
+ * config file) and the dotted key. Shorthands: `augment: false`; `arch` may be a registry name,
+ * a config string, or a JSON array `[4,4,[8,8,8],[16,16,16],[32,32]]`.
+ */
+export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig {
+  if (!isObj(raw)) throw new ConfigError(where, "(root)", "expected a JSON object");
+  const r: Json = { ...raw };
+  if (Array.isArray(r.arch)) r.arch = JSON.stringify(r.arch);
+  const c = merge(JSON.parse(JSON.stringify(DEFAULT_TRAIN_CONFIG)), r, "", where) as TrainConfig;
+
+  need(typeof c.name === "string" && /^[A-Za-z0-9._-]+$/.test(c.name), where, "name", "must be a non-empty string of letters, digits, . _ -");
+  need(typeof c.dataset === "string" && c.dataset.length > 0, where, "dataset", `must be a dataset name ("demo" or "lidc-slices")`);
+  need(isObj(c.datasetOptions), where, "datasetOptions", "must be an object");
+  need(typeof c.arch === "string" && c.arch.length > 0, where, "arch", "must be a registry name or a config string");
+  oneOf(c.attention, ["reference", "cbam", "none"], where, "attention");
+  oneOf(c.head, ["asoftmax", "linear"], where, "head");
+  oneOf(c.loss, ["asoftmax", "asoftmax-reference", "softmax"], where, "loss");
+  need(!(c.loss !== "softmax" && c.head !== "asoftmax"), where, "loss", `"${c.loss}" needs head "asoftmax" (got head "${c.head}")`);
+  oneOf(c.optimizer.name, ["sgd", "adam"], where, "optimizer.name");
+  need(isNum(c.optimizer.lr, 0) && c.optimizer.lr > 0, where, "optimizer.lr", "must be a positive number");
+  need(isNum(c.optimizer.momentum, 0) && c.optimizer.momentum < 1, where, "optimizer.momentum", "must be in [0, 1)");
+  need(isNum(c.optimizer.beta1, 0) && c.optimizer.beta1 < 1, where, "optimizer.beta1", "must be in [0, 1)");
+  need(isNum(c.optimizer.beta2, 0) && c.optimizer.beta2 < 1, where, "optimizer.beta2", "must be in [0, 1)");
+  need(isNum(c.optimizer.weightDecay, 0), where, "optimizer.weightDecay", "must be a non-negative number");
+  oneOf(c.schedule.name, ["reference", "constant", "step", "cosine"], where, "schedule.name");
+  need(isInt(c.schedule.decayEpochs, 1), where, "schedule.decayEpochs", "must be a positive integer");
+  need(Array.isArray(c.schedule.milestones) && c.schedule.milestones.every((m) => isInt(m, 0)), where, "schedule.milestones", "must be a list of epoch numbers");
+  need(isNum(c.schedule.gamma, 0), where, "schedule.gamma", "must be a non-negative number");
+  need(isNum(c.schedule.minLr, 0), where, "schedule.minLr", "must be a non-negative number");
+  need(isInt(c.epochs, 1), where, "epochs", `must be a positive integer (got ${JSON.stringify(c.epochs)})`);
+  need(isInt(c.batchSize, 1), where, "batchSize", `must be a positive integer (got ${JSON.stringify(c.batchSize)})`);
+  need(isInt(c.evalBatchSize, 1), where, "evalBatchSize", "must be a positive integer");
+  need(isInt(c.seed, 0), where, "seed", "must be a non-negative integer");
+  oneOf(c.preprocessing, ["none", "standardize"], where, "preprocessing");
+  need(typeof c.augment.enabled === "boolean", where, "augment.enabled", "must be true or false");
+  if (c.augment.crop) {
+    need(isInt(c.augment.crop.padding, 0), where, "augment.crop.padding", "must be a non-negative integer");
+    need(isNum(c.augment.crop.fill, -Infinity), where, "augment.crop.fill", "must be a number");
+    oneOf(c.augment.crop.mode, ["reference", "symmetric"], where, "augment.crop.mode");
+  }
+  need(isNum(c.augment.flipProb, 0) && c.augment.flipProb <= 1, where, "augment.flipProb", "must be in [0, 1]");
+  if (c.augment.zeroOut) {
+    need(isInt(c.augment.zeroOut.size, 0), where, "augment.zeroOut.size", "must be a non-negative integer");
+    need(isNum(c.augment.zeroOut.value, -Infinity), where, "augment.zeroOut.value", "must be a number");
+  }
+  need(isInt(c.folds.k, 2), where, "folds.k", "must be an integer >= 2");
+  need(c.folds.run === null || (Array.isArray(c.folds.run) && c.folds.run.length > 0 && c.folds.run.every((f) => isInt(f, 0))), where, "folds.run", "must be null or a non-empty list of fold indices");
+  need(isNum(c.folds.innerValFraction, 0) && c.folds.innerValFraction > 0 && c.folds.innerValFraction < 1, where, "folds.innerValFraction", "must be in (0, 1)");
+  need(c.earlyStopping.patience === null || isInt(c.earlyStopping.patience, 1), where, "earlyStopping.patience", "must be null or a positive integer");
+  oneOf(c.earlyStopping.selectBy, ["auc", "accuracy", "loss"], where, "earlyStopping.selectBy");
+  need(typeof c.backend === "string", where, "backend", "must be a backend name");
+  oneOf(c.prefetch, ["auto", "worker", "inline"], where, "prefetch");
+  need(isInt(c.bootstrapResamples, 1), where, "bootstrapResamples", "must be a positive integer");
+  oneOf(c.progress, ["auto", "bar", "log", "none"], where, "progress");
+  return c;
+}
+
+/** Reads and resolves a JSON config file; parse errors name the file. */
+export function loadTrainConfig(file: string): TrainConfig {
+  if (!fs.existsSync(file)) throw new Error(`${file}: config file not found`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+  return resolveTrainConfig(raw, file);
+}
