@@ -1,0 +1,137 @@
+import { baseLayout, Figure } from "./figure";
+import type { OrthoSlices } from "../explain/slices";
+import type { NoduleReport } from "../explain/report";
+import type { InsideMaskSummary } from "../explain/insideMask";
+
+/** The three views in column order and their axis titles. */
+const VIEWS: Array<{ key: "axial" | "coronal" | "sagittal"; title: string; x: string; y: string }> = [
+  { key: "axial", title: "axial", x: "x", y: "y" },
+  { key: "coronal", title: "coronal", x: "x", y: "z" },
+  { key: "sagittal", title: "sagittal", x: "y", y: "z" },
+];
+
+/**
+ * A heat colour scale whose transparency grows with the value, so low attention leaves the grey
+ * CT visible and high attention is opaque yellow-red.
+ */
+export const ALPHA_HEAT: Array<[number, string]> = [
+  [0, "rgba(0,0,0,0)"],
+  [0.25, "rgba(120,0,0,0.15)"],
+  [0.5, "rgba(220,30,0,0.45)"],
+  [0.75, "rgba(255,140,0,0.7)"],
+  [1, "rgba(255,255,0,0.9)"],
+];
+
+/** One row of an overlay grid: a name and the map's slices (values in [0, 1]). */
+export interface OverlayRow {
+  name: string;
+  slices: OrthoSlices;
+}
+
+/**
+ * Attention overlays: one row per map, one column per view (axial, coronal, sagittal through
+ * the nodule centre); each cell is the grey CT slice under the map drawn with `ALPHA_HEAT`
+ * (plotly heatmaps, transparency in the colour scale), optionally with the nodule mask outline.
+ * Rows with `slices` of different cubes are an error.
+ */
+export function overlayGridFigure(
+  image: OrthoSlices,
+  rows: OverlayRow[],
+  opts: { title: string; mask?: OrthoSlices; cellPx?: number } = { title: "attention overlays" },
+): Figure {
+  const nRows = Math.max(rows.length, 1);
+  const cell = opts.cellPx ?? 170;
+  const gap = 0.02;
+  const left = 0.17;
+  const data: Array<Record<string, unknown>> = [];
+  const layout: Record<string, unknown> = baseLayout(opts.title, {
+    width: Math.round(cell * 3 / (1 - left) + 40),
+    height: Math.round(cell * nRows + 120),
+    margin: { l: 10, r: 10, t: 90, b: 10 },
+    title: { text: opts.title, font: { size: 14 } },
+    showlegend: false,
+  });
+  const annotations: Array<Record<string, unknown>> = [];
+  const list = rows.length ? rows : [{ name: "image", slices: image }];
+  list.forEach((row, r) => {
+    const y1 = 1 - r / nRows;
+    const y0 = 1 - (r + 1) / nRows + gap;
+    annotations.push({ text: row.name, x: 0, y: (y0 + y1) / 2, xref: "paper", yref: "paper", xanchor: "left", showarrow: false, font: { size: 13 } });
+    VIEWS.forEach((v, c) => {
+      const k = r * 3 + c + 1;
+      const xa = k === 1 ? "x" : `x${k}`;
+      const ya = k === 1 ? "y" : `y${k}`;
+      const x0 = left + ((1 - left) * c) / 3;
+      const x1 = left + ((1 - left) * (c + 1)) / 3 - gap;
+      layout[k === 1 ? "xaxis" : `xaxis${k}`] = { domain: [x0, x1], anchor: ya, showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
+      layout[k === 1 ? "yaxis" : `yaxis${k}`] = { domain: [y0, y1], anchor: xa, showticklabels: false, ticks: "", showgrid: false, zeroline: false, autorange: "reversed", scaleanchor: xa, constrain: "domain" };
+      if (r === 0) annotations.push({ text: v.title, x: (x0 + x1) / 2, y: 1.0, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false });
+      data.push({ type: "heatmap", z: image[v.key], xaxis: xa, yaxis: ya, colorscale: [[0, "black"], [1, "white"]], showscale: false, hoverinfo: "skip" });
+      if (row.slices !== image) {
+        data.push({
+          type: "heatmap",
+          z: row.slices[v.key],
+          xaxis: xa,
+          yaxis: ya,
+          zmin: 0,
+          zmax: 1,
+          colorscale: ALPHA_HEAT,
+          showscale: r === 0 && c === 2,
+          colorbar: { title: { text: "map<br>(scaled)" }, len: Math.min(1, 1.5 / nRows), y: 1, yanchor: "top", thickness: 12 },
+          name: row.name,
+        });
+      }
+      if (opts.mask) {
+        data.push({
+          type: "contour",
+          z: opts.mask[v.key],
+          xaxis: xa,
+          yaxis: ya,
+          showscale: false,
+          contours: { coloring: "none", start: 0.5, end: 0.5, size: 1 },
+          line: { color: "cyan", width: 1.5 },
+          hoverinfo: "skip",
+        });
+      }
+    });
+  });
+  layout.annotations = annotations;
+  return { data, layout };
+}
+
+/** The per-nodule report as a figure: the overlay grid titled with class, probability and votes. */
+export function noduleReportFigure(r: NoduleReport): Figure {
+  const cls = (y: number) => (y === 1 ? "malignant" : "benign");
+  const k = r.votes.filter((v) => v.vote === "malignant").length;
+  const votes = r.votes.length ? `<br>${k}/${r.votes.length} members vote malignant` : "";
+  const title = `${r.synthetic ? "[synthetic] " : ""}nodule ${r.id}: ${cls(r.label)}, P(malignant) = ${r.probability.toFixed(2)}${votes}`;
+  return overlayGridFigure(
+    r.image,
+    r.maps.map((m) => ({ name: `${m.name}<br>(${m.nativeSize}³)${m.insideMass !== undefined ? `<br>in mask ${(100 * m.insideMass).toFixed(0)}%` : ""}`, slices: m.slices })),
+    { title, mask: r.mask },
+  );
+}
+
+/**
+ * The inside-mask statistic per map: mean share of map mass inside the nodule (with its 95%
+ * bootstrap CI as an error bar on the difference) against the random-map baseline.
+ */
+export function insideMaskFigure(rows: InsideMaskSummary[], opts: { title?: string } = {}): Figure {
+  return {
+    data: [
+      {
+        type: "bar",
+        name: "attention mass inside nodule",
+        x: rows.map((r) => r.map),
+        y: rows.map((r) => r.meanInside),
+        error_y: { type: "data", symmetric: false, array: rows.map((r) => r.ci.hi - r.meanDifference), arrayminus: rows.map((r) => r.meanDifference - r.ci.lo) },
+      },
+      { type: "bar", name: "random-map baseline (mask volume fraction)", x: rows.map((r) => r.map), y: rows.map((r) => r.meanBaseline) },
+    ],
+    layout: baseLayout(opts.title ?? "Share of map mass inside the nodule mask", {
+      barmode: "group",
+      yaxis: { title: { text: "fraction of map mass" }, rangemode: "tozero" },
+      legend: { orientation: "h", y: -0.15 },
+    }),
+  };
+}
