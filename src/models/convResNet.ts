@@ -22,6 +22,12 @@ export interface ApplyOptions {
   updateStats?: boolean;
   /** Also return the spatial attention map of every attention layer (stem first). */
   returnAttention?: boolean;
+  /**
+   * Called with the last stage's output [N, 4, 4, 4, C] (before the final pooling); what it
+   * returns replaces it. Grad-CAM (src/explain/gradcam.ts) uses it to read the activations and,
+   * through an added zero probe, their gradient.
+   */
+  lastStageHook?: (h: tf.Tensor5D) => tf.Tensor5D;
 }
 
 /** What `apply` returns. */
@@ -114,6 +120,7 @@ export class ConvResNet {
       for (const b of st.blocks) h = b.apply(h, ctx);
       if (st.att) h = st.att.apply(h, ctx);
     }
+    if (opts.lastStageHook) h = opts.lastStageHook(h);
     const features = finalAvgPool4(h);
     const out: ConvResOutput = { logits: features, features };
     if (this.head instanceof AngleLinear) {

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ParamStore, torchDefaultUniform } from "../paramStore";
 import { ForwardContext } from "./context";
 import { Conv3d } from "./conv3d";
+import { channelMax, globalAvgPool3d, globalMaxPool3d } from "./pooling";
 
 /** Which attention layer closes the stem and each stage. */
 export type AttentionKind = "reference" | "cbam" | "none";
@@ -21,7 +22,7 @@ export function attentionHidden(channels: number): number {
 
 /** [max over channels, mean over channels] stacked as a 2-channel NDHWC map (the reference's order). */
 function channelPoolMap(x: tf.Tensor5D): tf.Tensor5D {
-  return tf.concat([tf.max(x, -1, true), tf.mean(x, -1, true)], -1) as tf.Tensor5D;
+  return tf.concat([channelMax(x), tf.mean(x, -1, true)], -1) as tf.Tensor5D;
 }
 
 /**
@@ -55,8 +56,8 @@ export class ReferenceResCBAM implements AttentionLayer {
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
     const [n, , , , c] = x.shape;
     const mlp = (v: tf.Tensor2D) => tf.matMul(tf.matMul(v, this.fc1 as tf.Tensor2D), this.fc2 as tf.Tensor2D);
-    const avg = tf.mean(x, [1, 2, 3]) as tf.Tensor2D;
-    const mx = tf.max(x, [1, 2, 3]) as tf.Tensor2D;
+    const avg = globalAvgPool3d(x);
+    const mx = globalMaxPool3d(x);
     const chWeights = tf.softmax(tf.add(mlp(avg), mlp(mx)));
     const weighted = tf.mul(x, tf.reshape(chWeights, [n, 1, 1, 1, c])) as tf.Tensor5D;
     const s = tf.sigmoid(this.spatial.apply(channelPoolMap(weighted))) as tf.Tensor5D;
@@ -98,8 +99,8 @@ export class CBAM implements AttentionLayer {
     const [n, , , , c] = x.shape;
     const mlp = (v: tf.Tensor2D) =>
       tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(v, this.fc1 as tf.Tensor2D), this.fc1Bias)), this.fc2 as tf.Tensor2D), this.fc2Bias);
-    const avg = tf.mean(x, [1, 2, 3]) as tf.Tensor2D;
-    const mx = tf.max(x, [1, 2, 3]) as tf.Tensor2D;
+    const avg = globalAvgPool3d(x);
+    const mx = globalMaxPool3d(x);
     const gate = tf.sigmoid(tf.add(mlp(avg), mlp(mx)));
     const xc = tf.mul(x, tf.reshape(gate, [n, 1, 1, 1, c])) as tf.Tensor5D;
     const s = tf.sigmoid(this.spatial.apply(channelPoolMap(xc))) as tf.Tensor5D;
