@@ -1,0 +1,14 @@
+export * from "./space";
+export * from "./order";
+export * from "./pareto";
+export * from "./cost";
+export * from "./latencyModel";
+export * from "./latency";
+export * from "./log";
+export * from "./prune";
+export * from "./executor";
+export * from "./pop";
+export * from "./config";
+export * from "./session";
+export * as analyticEvaluator from "./analyticEvaluator";
+export * as trainEvaluator from "./trainEvaluator";

@@ -1,0 +1,77 @@
+import { SearchConfig, searchLogFile } from "./config";
+import { defaultWorkers, EvaluatorSpec, Executor, inProcessExecutor, loadEvaluator, workerExecutor } from "./executor";
+import type { SearchRecord, SearchStrategy } from "./log";
+import { runSearch, SearchResult, SearchState } from "./pop";
+
+/** The evaluator a config names, as a spec a worker thread can load. */
+export function evaluatorSpec(cfg: SearchConfig): EvaluatorSpec {
+  const { kind, ...options } = cfg.evaluator;
+  return { module: kind === "analytic" ? "./analyticEvaluator" : "./trainEvaluator", options };
+}
+
+/** Worker threads a config asks for (`auto` = one per core; 0 = in the calling thread). */
+export function workerCount(cfg: SearchConfig): number {
+  return cfg.workers === "auto" ? defaultWorkers() : cfg.workers;
+}
+
+/** Builds the executor of a config: a worker pool, or the calling thread when workers is 0. */
+export async function createExecutor(cfg: SearchConfig): Promise<Executor> {
+  const n = workerCount(cfg);
+  const spec = evaluatorSpec(cfg);
+  return n > 0 ? workerExecutor(spec, n) : inProcessExecutor(await loadEvaluator(spec), 1);
+}
+
+/**
+ * Runs every strategy of a config in turn (POP, then the random baseline with the same budget),
+ * each resuming its own log. One executor (and so one set of worker threads, each with its data
+ * loaded and backend initialised once) serves all strategies.
+ */
+export async function runConfiguredSearch(
+  cfg: SearchConfig,
+  opts: { strategies?: SearchStrategy[]; onRecord?: (rec: SearchRecord, state: SearchState) => void | Promise<void> } = {},
+): Promise<Partial<Record<SearchStrategy, SearchResult>>> {
+  const executor = await createExecutor(cfg);
+  const out: Partial<Record<SearchStrategy, SearchResult>> = {};
+  try {
+    for (const strategy of opts.strategies ?? cfg.strategies) {
+      out[strategy] = await runSearch({
+        space: cfg.space,
+        strategy,
+        seed: cfg.seed,
+        logFile: searchLogFile(cfg, strategy),
+        executor,
+        budget: cfg.budget,
+        onRecord: opts.onRecord,
+      });
+    }
+  } finally {
+    await executor.close();
+  }
+  return out;
+}
+
+/**
+ * Picks `count` models from a front (sorted by latency) spread evenly from the fastest to the
+ * most accurate, e.g. for an ensemble of searched models (the reference ensembles several).
+ */
+export function chooseFromFront<T>(front: readonly T[], count = 3): T[] {
+  if (front.length <= count) return [...front];
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) out.push(front[Math.round((i * (front.length - 1)) / (count - 1))]);
+  return [...new Set(out)];
+}
+
+/** One table row per record: the numbers the notebook and CLI show. */
+export function recordRow(r: SearchRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    "val acc": r.accuracy,
+    "val auc": r.val.auc,
+    "params (k)": r.params / 1e3,
+    MFLOP: r.flops / 1e6,
+    "ms @1": r.latency.batch1.medianMs,
+    "ms @32": r.latency.batch32?.medianMs ?? null,
+    backend: r.latency.backend,
+    "wall s": r.wallSeconds,
+  };
+}
