@@ -57,22 +57,42 @@ export function diameterBaseline(table: RadiomicsTable): OutOfFoldScores {
   );
 }
 
+/** Mean held-out log-likelihood of a logistic fit, by inner folds (the training part's own exam folds). */
+function innerLogLikelihood(table: RadiomicsTable, rows: number[], l2: number, folds: number): number {
+  const foldOf = rows.map((i) => lidcSliceFold(table.examIds[i], folds));
+  let ll = 0;
+  for (const k of new Set(foldOf)) {
+    const tr = rows.filter((_, j) => foldOf[j] !== k);
+    const te = rows.filter((_, j) => foldOf[j] === k);
+    const m = fitLogistic(tr.map((i) => table.features[i]), tr.map((i) => table.labels[i]), { l2 });
+    const p = predictLogistic(m, te.map((i) => table.features[i]));
+    te.forEach((i, j) => (ll += Math.log(Math.min(Math.max(table.labels[i] ? p[j] : 1 - p[j], 1e-12), 1))));
+  }
+  return ll / rows.length;
+}
+
 /**
  * Logistic regression on every radiomic feature of the CSV (standardised; the reader's
- * malignancy score and the class are excluded because the label is derived from them). L2
- * strength `l2` on standardised coefficients.
+ * malignancy score and the class are excluded because the label is derived from them). The L2
+ * strength is chosen per test fold from `grid` by inner cross-validation on the training folds
+ * only (held-out log-likelihood), so the test fold never influences it.
  */
-export function radiomicsLogisticBaseline(table: RadiomicsTable, l2 = 10): OutOfFoldScores {
-  return crossValidateTable(
-    table,
-    "radiomics-logistic",
-    (train, test) => {
-      const m = fitLogistic(train.map((i) => table.features[i]), train.map((i) => table.labels[i]), {
-        features: table.featureNames,
-        l2,
-      });
-      return predictLogistic(m, test.map((i) => table.features[i]));
-    },
-    { features: table.featureNames.length, l2 },
-  );
+export function radiomicsLogisticBaseline(table: RadiomicsTable, grid = [0.1, 1, 10, 100]): OutOfFoldScores {
+  const chosen: number[] = [];
+  const r = crossValidateTable(table, "radiomics-logistic", (train, test) => {
+    let best = grid[0];
+    let bestLl = -Infinity;
+    for (const l2 of grid) {
+      const ll = innerLogLikelihood(table, train, l2, 5);
+      if (ll > bestLl) [best, bestLl] = [l2, ll];
+    }
+    chosen.push(best);
+    const m = fitLogistic(train.map((i) => table.features[i]), train.map((i) => table.labels[i]), {
+      features: table.featureNames,
+      l2: best,
+    });
+    return predictLogistic(m, test.map((i) => table.features[i]));
+  });
+  r.notes = { features: table.featureNames.length, l2Grid: grid, l2ChosenPerFold: chosen, selection: "inner exam-grouped CV on the training folds" };
+  return r;
 }
