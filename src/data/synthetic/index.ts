@@ -1,0 +1,5 @@
+export * from "./shape";
+export * from "./anatomy";
+export * from "./render";
+export * from "./readers";
+export * from "./cohort";
