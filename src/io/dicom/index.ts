@@ -3,3 +3,4 @@ export * from "./errors";
 export * from "./transferSyntax";
 export * from "./read";
 export * from "./series";
+export * from "./write";
