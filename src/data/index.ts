@@ -7,3 +7,4 @@ export * from "./sampleCache";
 export * from "./cache";
 export * from "./pipeline";
 export * as synthetic from "./synthetic";
+export * from "./petct";
