@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/select";
-import { createModel, listModels, REFERENCE_MODELS } from "../../src/models/registry";
+import { createModel, listModels, REFERENCE_MODELS, resolveConfig } from "../../src/models/registry";
+import { describeArchitecture, flopsOf, paramCountOf } from "../../src/models/complexity";
 
 // Parameter counts computed with PyTorch 1.13 from modules written after the reference's
 // models/cnn_res.py (stem generalised to [stem1, stem2]); they equal DESIGN.md's 0.159M..40.092M:
@@ -54,4 +55,23 @@ test("attention/head options change the architecture; unknown names are clear er
   const fromId = createModel("s2.2-4-4-8", { seed: 1 });
   assert.equal(fromId.featureChannels, 8);
   fromId.dispose();
+});
+
+test("analytic paramCountOf/flopsOf equal the built models' counts for every attention and head", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  for (const m of REFERENCE_MODELS.slice(0, 6)) {
+    for (const attention of ["reference", "cbam", "none"] as const) {
+      for (const head of ["asoftmax", "linear"] as const) {
+        const cfg = resolveConfig(m.name, { attention, head });
+        const net = createModel(cfg, { seed: 1 });
+        assert.equal(paramCountOf(cfg), net.paramCount(), `${m.name} ${attention} ${head} params`);
+        assert.equal(flopsOf(cfg), net.flops(), `${m.name} ${attention} ${head} flops`);
+        net.dispose();
+      }
+    }
+  }
+  for (const m of REFERENCE_MODELS) assert.equal(paramCountOf(resolveConfig(m.name)), m.params);
+  const rows = describeArchitecture(resolveConfig("model-1"));
+  assert.deepEqual(rows.map((r) => r.kind).slice(0, 5), ["input", "cbr", "cbr", "attention", "down"]);
+  assert.equal(rows[rows.length - 1].label, "AngleLinear 32->2 (m=4)");
 });
