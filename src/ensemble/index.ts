@@ -2,3 +2,4 @@ export * from "./types";
 export * from "./vote";
 export * from "./select";
 export * from "./evaluate";
+export * from "./members";

@@ -3,6 +3,8 @@ import type { NoduleSample } from "../data/sample";
 import { gradCam } from "./gradcam";
 import { attentionLayerNames, ExplainableModel } from "./model";
 import { resizeTrilinear } from "./resize";
+import { getInputNorm } from "../train/predict";
+import type { InputNorm } from "../train/checkpoint";
 
 /** One explanation map of one nodule, upsampled to the crop's size. */
 export interface ExplanationMap {
@@ -25,8 +27,11 @@ export interface NoduleExplanation {
   maps: ExplanationMap[];
 }
 
-/** The crops of `samples` as one [N, s, s, s, 1] tensor (checked to be cubes of one size). */
-export function cropsTensor(samples: NoduleSample[]): tf.Tensor5D {
+/**
+ * The crops of `samples` as one [N, s, s, s, 1] tensor (checked to be cubes of one size),
+ * scaled by `norm` ((x - mean) / std) when given: the scaling the model was trained with.
+ */
+export function cropsTensor(samples: NoduleSample[], norm: InputNorm | null = null): tf.Tensor5D {
   if (!samples.length) throw new Error("explain: no samples given");
   const s = samples[0].size;
   const data = new Float32Array(samples.length * s * s * s);
@@ -34,6 +39,7 @@ export function cropsTensor(samples: NoduleSample[]): tf.Tensor5D {
     if (x.size !== s || x.crop.length !== s * s * s) throw new Error(`explain: sample "${x.id}" crop is not a ${s}^3 cube (${x.crop.length} voxels)`);
     data.set(x.crop, i * s * s * s);
   });
+  if (norm) for (let i = 0; i < data.length; i++) data[i] = (data[i] - norm.mean) / norm.std;
   return tf.tensor5d(data, [samples.length, s, s, s, 1]);
 }
 
@@ -53,20 +59,22 @@ function upsampleEach(maps: tf.Tensor4D, size: number): { nativeSize: number; ma
  * Explains a model's predictions on nodules: the spatial attention gate of every attention
  * layer (CBAM's M_s, the reference ResCBAM's sigmoid map; stem at 32^3, stages at 16/8/4^3) and
  * Grad-CAM on the last stage, all trilinearly upsampled to the crop size, plus P(malignant).
- * Eval mode; processed in batches of `batchSize` to bound memory. Models with attention `none`
- * give Grad-CAM only.
+ * Eval mode, with the input scaling the model was trained with (`getInputNorm` of src/train,
+ * overridable by `inputNorm`); processed in batches of `batchSize` to bound memory. Models with
+ * attention `none` give Grad-CAM only.
  */
 export function explainSamples(
   model: ExplainableModel,
   samples: NoduleSample[],
-  opts: { batchSize?: number; gradCam?: boolean } = {},
+  opts: { batchSize?: number; gradCam?: boolean; inputNorm?: InputNorm | null } = {},
 ): NoduleExplanation[] {
   const bs = Math.max(1, opts.batchSize ?? 8);
+  const norm = opts.inputNorm !== undefined ? opts.inputNorm : getInputNorm(model as unknown as Parameters<typeof getInputNorm>[0]);
   const out: NoduleExplanation[] = [];
   for (let b = 0; b < samples.length; b += bs) {
     const batch = samples.slice(b, b + bs);
     const size = batch[0].size;
-    const x = cropsTensor(batch);
+    const x = cropsTensor(batch, norm);
     try {
       const { probs, att } = tf.tidy(() => {
         const r = model.apply(x, { training: false, returnAttention: true });
