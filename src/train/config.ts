@@ -43,6 +43,8 @@ export type Preprocessing = "none" | "standardize";
 export interface TrainConfig {
   /** Short run name (used in the run id). */
   name: string;
+  /** Free text describing the run (kept in config.json). */
+  description: string;
   /** Dataset: `demo` (synthetic cohort) or `lidc-slices` (real LIDC readings); options go to the loader. */
   dataset: string;
   datasetOptions: Record<string, unknown>;
@@ -90,6 +92,7 @@ export interface TrainConfig {
 /** Defaults: the reference's training recipe (mainsp.py + run_training.sh) with our protocol. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   name: "run",
+  description: "",
   dataset: "demo",
   datasetOptions: {},
   arch: "model-1",
@@ -172,6 +175,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   const c = merge(JSON.parse(JSON.stringify(DEFAULT_TRAIN_CONFIG)), r, "", where) as TrainConfig;
 
   need(typeof c.name === "string" && /^[A-Za-z0-9._-]+$/.test(c.name), where, "name", "must be a non-empty string of letters, digits, . _ -");
+  need(typeof c.description === "string", where, "description", "must be a string");
   need(typeof c.dataset === "string" && c.dataset.length > 0, where, "dataset", `must be a dataset name ("demo" or "lidc-slices")`);
   need(isObj(c.datasetOptions), where, "datasetOptions", "must be an object");
   need(typeof c.arch === "string" && c.arch.length > 0, where, "arch", "must be a registry name or a config string");

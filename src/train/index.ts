@@ -8,3 +8,7 @@ export * from "./checkpoint";
 export * from "./predict";
 export * from "./progress";
 export * from "./trainer";
+export * from "./datasets";
+export * from "./crossValidate";
+export * from "./evaluate";
+export * from "./run";

@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import * as fs from "fs";
+import * as path from "path";
+import { evaluateRun, runMetricRows } from "../../train/evaluate";
+import { dataFrameText, toDataFrame } from "../../plot/display";
+
+/**
+ * `naslung evaluate --run <dir>`: recomputes per-fold and pooled out-of-fold metrics with 95%
+ * bootstrap CIs from the run's saved test-fold predictions, writes metrics.json, prints a table.
+ */
+export function register(program: Command): void {
+  program
+    .command("evaluate")
+    .description("metrics with 95% bootstrap CIs (per fold and pooled out-of-fold) for a training run")
+    .requiredOption("--run <dir>", "run directory (runs/<id>)")
+    .option("--resamples <n>", "bootstrap resamples (default: the run's config)")
+    .option("--json", "print metrics.json instead of the table")
+    .action((opts: { run: string; resamples?: string; json?: boolean }) => {
+      const cfgFile = path.join(opts.run, "config.json");
+      const cfg = fs.existsSync(cfgFile) ? (JSON.parse(fs.readFileSync(cfgFile, "utf8")) as { bootstrapResamples?: number; seed?: number }) : {};
+      const resamples = opts.resamples !== undefined ? Number(opts.resamples) : cfg.bootstrapResamples;
+      if (resamples !== undefined && (!Number.isInteger(resamples) || resamples < 1)) throw new Error(`evaluate: --resamples must be a positive integer (got ${opts.resamples})`);
+      const m = evaluateRun(opts.run, { resamples, seed: cfg.seed ?? 0 });
+      if (opts.json) {
+        console.log(JSON.stringify(m, null, 2));
+        return;
+      }
+      console.log(dataFrameText(toDataFrame(runMetricRows(m))));
+      console.log(`metrics: ${path.join(opts.run, "metrics.json")}`);
+    });
+}

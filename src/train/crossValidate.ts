@@ -1,0 +1,129 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { NoduleDataset, NoduleSample } from "../data/sample";
+import { writeJsonAtomic } from "../util/atomic";
+import { deriveSeed } from "../util/seed";
+import type { MetricValues } from "../metrics/binary";
+import type { EpochRecord } from "./checkpoint";
+import type { TrainConfig } from "./config";
+import { FoldScheme, innerSplit, makeFolds } from "./folds";
+import type { ArchSpec } from "./net";
+import { predictProbabilities } from "./predict";
+import { trainModel } from "./trainer";
+import { evaluateRun, RunMetrics } from "./evaluate";
+
+/** The data split of a cross-validated run (folds.json): sample ids per fold and part. */
+export interface SplitRecord {
+  scheme: FoldScheme;
+  folds: Array<{ index: number; id: number; train: string[]; val: string[]; test: string[] }>;
+}
+
+/** What one fold leaves in `fold-<id>/result.json`. */
+export interface FoldResult {
+  index: number;
+  id: number;
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  history: EpochRecord[];
+  /** Inner-validation metrics of the selected checkpoint. */
+  val: MetricValues;
+  /** The test fold, scored once with the selected checkpoint. */
+  test: { ids: string[]; labels: number[]; probabilities: number[] };
+  seconds: number;
+}
+
+/** Options of `crossValidate`. */
+export interface CrossValidateOptions {
+  dataset: NoduleDataset;
+  config: TrainConfig;
+  runDir: string;
+  /** Defaults to `config.arch` (with `config.attention` / `config.head`). */
+  arch?: ArchSpec;
+  /** Called after every epoch of every fold (after its checkpoint is written). */
+  onEpoch?: (fold: number, rec: EpochRecord, history: EpochRecord[]) => void | Promise<void>;
+  /** Called when a fold finishes (or is found finished on resume). */
+  onFold?: (res: FoldResult) => void | Promise<void>;
+}
+
+/** Splits the dataset: test folds, then a grouped inner validation split of each training part. */
+export function planSplit(samples: NoduleSample[], config: TrainConfig): SplitRecord {
+  const { scheme, folds } = makeFolds(samples, { k: config.folds.k, seed: config.seed });
+  return {
+    scheme,
+    folds: folds.map((f) => {
+      const inner = innerSplit(samples, f.train, { fraction: config.folds.innerValFraction, seed: deriveSeed(config.seed, `inner:${f.id}`) });
+      const ids = (ix: number[]) => ix.map((i) => samples[i].id);
+      return { index: f.index, id: f.id, train: ids(inner.train), val: ids(inner.val), test: ids(f.test) };
+    }),
+  };
+}
+
+/**
+ * Cross-validated training into `runDir`: the split goes to folds.json; each fold trains in
+ * `fold-<id>/` with checkpoints every epoch, chooses its epoch on the inner validation split,
+ * then scores its test fold once and writes result.json. Finished folds are skipped and an
+ * interrupted fold resumes from its checkpoint, so calling this again on the same directory
+ * completes the run with the same numbers. Ends with `evaluateRun` (metrics.json).
+ */
+export async function crossValidate(opts: CrossValidateOptions): Promise<{ split: SplitRecord; folds: FoldResult[]; metrics: RunMetrics }> {
+  const { dataset, config, runDir } = opts;
+  const byId = new Map(dataset.samples.map((s) => [s.id, s]));
+  if (byId.size !== dataset.samples.length) throw new Error(`dataset ${dataset.name}: sample ids are not unique`);
+  const splitFile = path.join(runDir, "folds.json");
+  const split = planSplit(dataset.samples, config);
+  if (fs.existsSync(splitFile)) {
+    const old = JSON.parse(fs.readFileSync(splitFile, "utf8")) as SplitRecord;
+    if (JSON.stringify(old) !== JSON.stringify(split)) throw new Error(`${splitFile}: the dataset or fold settings changed since this run started; cannot resume`);
+  } else {
+    writeJsonAtomic(splitFile, split);
+  }
+  const pick = (ids: string[]) => ids.map((id) => byId.get(id) as NoduleSample);
+  const run = config.folds.run ?? split.folds.map((f) => f.index);
+  for (const r of run) {
+    if (r >= split.folds.length) throw new Error(`config key \`folds.run\`: fold ${r} does not exist (${split.folds.length} folds, 0-based)`);
+  }
+  const results: FoldResult[] = [];
+  for (const f of split.folds.filter((x) => run.includes(x.index))) {
+    const dir = path.join(runDir, `fold-${f.id}`);
+    const resultFile = path.join(dir, "result.json");
+    if (fs.existsSync(resultFile)) {
+      const done = JSON.parse(fs.readFileSync(resultFile, "utf8")) as FoldResult;
+      results.push(done);
+      if (opts.onFold) await opts.onFold(done);
+      continue;
+    }
+    const t0 = Date.now();
+    const label = `fold ${f.index + 1}/${split.folds.length}`;
+    const tr = await trainModel({
+      arch: opts.arch ?? config.arch,
+      train: pick(f.train),
+      val: pick(f.val),
+      config,
+      seed: deriveSeed(config.seed, `fold:${f.id}`),
+      runDir: dir,
+      label,
+      onEpoch: opts.onEpoch ? (rec, h) => opts.onEpoch?.(f.index, rec, h) : undefined,
+    });
+    // The test fold is touched here, once, with the checkpoint the validation split chose.
+    const test = pick(f.test);
+    const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize);
+    tr.model.dispose();
+    const res: FoldResult = {
+      index: f.index,
+      id: f.id,
+      bestEpoch: tr.bestEpoch,
+      epochsRun: tr.history.length,
+      stoppedEarly: tr.stoppedEarly,
+      history: tr.history,
+      val: tr.val.metrics,
+      test: { ids: test.map((s) => s.id), labels: test.map((s) => s.label), probabilities: Array.from(probabilities) },
+      seconds: (Date.now() - t0) / 1000,
+    };
+    writeJsonAtomic(resultFile, res);
+    results.push(res);
+    if (opts.onFold) await opts.onFold(res);
+  }
+  const metrics = evaluateRun(runDir, { resamples: config.bootstrapResamples, seed: config.seed });
+  return { split, folds: results, metrics };
+}

@@ -1,0 +1,104 @@
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend, describeBackend } from "../backend/select";
+import { writeJsonAtomic } from "../util/atomic";
+import { gitCommit, repoRoot } from "../util/provenance";
+import type { NoduleDataset } from "../data/sample";
+import { resolveTrainConfig, TrainConfig } from "./config";
+import { crossValidate, CrossValidateOptions, FoldResult, SplitRecord } from "./crossValidate";
+import { loadDatasetByName } from "./datasets";
+import type { RunMetrics } from "./evaluate";
+
+/** run.json: provenance of a training run. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  seed: number;
+  gitCommit: string;
+  configFile: string | null;
+  backend: string;
+  node: string;
+  dataset: { name: string; source: string; synthetic: boolean; samples: number; malignant: number };
+  startedAt: string;
+  /** Each time the run was resumed. */
+  resumedAt: string[];
+}
+
+/** Default folder holding runs (`<repo>/runs`, git-ignored). */
+export function defaultRunsRoot(): string {
+  return process.env.NASLUNG_RUNS ?? path.join(repoRoot, "runs");
+}
+
+/** A new run id: UTC timestamp, config name and seed (e.g. 20261126-013000-demo-s0). */
+export function newRunId(config: TrainConfig, now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${t}-${config.name}-s${config.seed}`;
+}
+
+/** Options of `runTraining`. */
+export interface RunTrainingOptions {
+  /** A new run: the resolved config (and the file it came from, for the record). */
+  config?: TrainConfig;
+  configFile?: string;
+  /** Continue the run in this directory (its config.json is used). */
+  resumeDir?: string;
+  runsRoot?: string;
+  /** Use this dataset instead of loading `config.dataset` (notebooks, tests). */
+  dataset?: NoduleDataset;
+  arch?: CrossValidateOptions["arch"];
+  onEpoch?: CrossValidateOptions["onEpoch"];
+  onFold?: CrossValidateOptions["onFold"];
+}
+
+/**
+ * Runs (or resumes) a cross-validated training run in `runs/<id>/`: config.json (resolved), run.json
+ * (seed, git commit, backend, dataset), folds.json, fold-<id>/ (checkpoints, history, result),
+ * metrics.json. Resuming re-reads config.json and continues where the run stopped.
+ */
+export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: string; split: SplitRecord; folds: FoldResult[]; metrics: RunMetrics }> {
+  let config: TrainConfig;
+  let runDir: string;
+  let record: RunRecord | null = null;
+  if (opts.resumeDir) {
+    runDir = opts.resumeDir;
+    const cfgFile = path.join(runDir, "config.json");
+    if (!fs.existsSync(cfgFile)) throw new Error(`${runDir}: not a naslung run (no config.json)`);
+    config = resolveTrainConfig(JSON.parse(fs.readFileSync(cfgFile, "utf8")), cfgFile);
+    const runFile = path.join(runDir, "run.json");
+    if (fs.existsSync(runFile)) record = JSON.parse(fs.readFileSync(runFile, "utf8")) as RunRecord;
+  } else {
+    if (!opts.config) throw new Error("runTraining: give a config or a run directory to resume");
+    config = opts.config;
+    runDir = path.join(opts.runsRoot ?? defaultRunsRoot(), newRunId(config));
+    if (fs.existsSync(runDir)) throw new Error(`${runDir}: run directory already exists`);
+  }
+  const backend = await initBackend({ backend: config.backend, quiet: config.progress === "none" });
+  const dataset = opts.dataset ?? (await loadDatasetByName(config.dataset, config.datasetOptions, opts.configFile ?? "config"));
+  fs.mkdirSync(runDir, { recursive: true });
+  if (!record) {
+    record = {
+      id: path.basename(runDir),
+      name: config.name,
+      seed: config.seed,
+      gitCommit: gitCommit(),
+      configFile: opts.configFile ? path.resolve(opts.configFile) : null,
+      backend: describeBackend(backend),
+      node: process.version,
+      dataset: {
+        name: dataset.name,
+        source: dataset.source,
+        synthetic: dataset.synthetic,
+        samples: dataset.samples.length,
+        malignant: dataset.samples.filter((s) => s.label === 1).length,
+      },
+      startedAt: new Date().toISOString(),
+      resumedAt: [],
+    };
+    writeJsonAtomic(path.join(runDir, "config.json"), config);
+  } else {
+    record.resumedAt.push(new Date().toISOString());
+  }
+  writeJsonAtomic(path.join(runDir, "run.json"), record);
+  const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold });
+  return { runDir, ...res };
+}
