@@ -49,7 +49,7 @@ export function describeArchitecture(config: ConvResConfig): LayerSummary[] {
   const [s1, s2] = cfg.stem;
   let size = INPUT_SIZE;
   let v = size ** 3;
-  rows.push({ name: "input", kind: "input", label: "input 1x32^3", inChannels: 1, outChannels: 1, size, params: 0, flops: 0 });
+  rows.push({ name: "input", kind: "input", label: "input 1×32³", inChannels: 1, outChannels: 1, size, params: 0, flops: 0 });
   rows.push({ name: "stem.0", kind: "cbr", label: `CBR 1->${s1} k3`, inChannels: 1, outChannels: s1, size, params: cbrParams(1, s1, 3, true), flops: 2 * v * 27 * s1 });
   rows.push({ name: "stem.1", kind: "cbr", label: `CBR ${s1}->${s2} k3`, inChannels: s1, outChannels: s2, size, params: cbrParams(s1, s2, 3, true), flops: 2 * v * 27 * s1 * s2 });
   att("stem_att", s2, size);

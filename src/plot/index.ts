@@ -4,3 +4,4 @@ export * from "./display";
 export * from "./manifest";
 export * from "./registry";
 export * from "./training";
+export * from "./architecture";
