@@ -4,4 +4,5 @@ export * from "./display";
 export * from "./manifest";
 export * from "./registry";
 export * from "./training";
+export * from "./search";
 export * from "./architecture";

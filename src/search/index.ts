@@ -12,3 +12,4 @@ export * from "./config";
 export * from "./session";
 export * as analyticEvaluator from "./analyticEvaluator";
 export * as trainEvaluator from "./trainEvaluator";
+export * from "./history";

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/select";
 import type { NoduleDataset, NoduleSample } from "../data/sample";
 import type { ConvResConfig } from "../models/config";
-import { createModel } from "../models/registry";
+import { flopsOf } from "../models/complexity";
 import type { TrainConfig } from "../train/config";
 import { innerSplit, makeFolds } from "../train/folds";
 import { trainModel } from "../train/trainer";
@@ -112,18 +112,12 @@ export async function createEvaluator(opts: TrainEvaluatorOptions): Promise<Eval
     const trainSeconds = (Date.now() - t0) / 1000;
     try {
       const t1 = Date.now();
-      const net = res.model as unknown as { apply(x: tf.Tensor5D, o: { training: boolean }): { logits: tf.Tensor }; flops?: () => number };
+      const net = res.model as unknown as { apply(x: tf.Tensor5D, o: { training: boolean }): { logits: tf.Tensor } };
       const latency = await measureLatency((x) => net.apply(x, { training: false }).logits, { seed: c.seed, ...opts.latency });
-      let flops = typeof net.flops === "function" ? net.flops() : NaN;
-      if (!Number.isFinite(flops)) {
-        const m = createModel(cfg, { seed: 0 });
-        flops = m.flops();
-        m.dispose();
-      }
       const m = res.val.metrics;
       const result: CandidateResult = {
         params: res.model.paramCount(),
-        flops,
+        flops: flopsOf(cfg),
         val: { accuracy: m.accuracy, sensitivity: m.sensitivity, specificity: m.specificity, precision: m.precision, f1: m.f1, auc: m.auc },
         latency,
         extra: {
