@@ -3,7 +3,7 @@
 // Thin launcher: the CLI lives in the compiled library (npm run build).
 const path = require("path");
 const fs = require("fs");
-const main = path.join(__dirname, "..", "dist", "src", "cli", "main.js");
+const main = path.join(__dirname, "..", process.env.NASLUNG_DIST || "dist", "src", "cli", "main.js");
 if (!fs.existsSync(main)) {
   console.error("naslung: the library is not built; run `bash scripts/setup.sh` (or `npm run build`) first");
   process.exit(1);

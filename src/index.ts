@@ -14,3 +14,4 @@ export * as augment from "./augment";
 export * as metrics from "./metrics";
 export * as train from "./train";
 export * as preprocess from "./preprocess";
+export * as benchmark from "./benchmark";

@@ -1,0 +1,3 @@
+export * from "./logistic";
+export * from "./baselines";
+export * from "./pretrained";

@@ -1,0 +1,129 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { NoduleSample } from "../data/sample";
+import { createModel } from "../models/registry";
+import { decodeCheckpoint, encodeCheckpoint, InputNorm } from "../train/checkpoint";
+import type { TrainableNet } from "../train/net";
+import { getInputNorm, predictProbabilities, setInputNorm } from "../train/predict";
+import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
+
+/** One member of a saved ensemble. */
+export interface PretrainedMember {
+  name: string;
+  /** Registry name or arch string (`createModel` accepts both). */
+  arch: string;
+  attention: "reference" | "cbam" | "none";
+  head: "asoftmax" | "linear";
+  /** Weights file (naslung checkpoint format, no optimizer state), relative to the ensemble folder. */
+  file: string;
+  sha256: string;
+  params: number;
+  inputNorm: InputNorm | null;
+  /** Selected epoch and the inner-validation metrics it was chosen by. */
+  bestEpoch: number;
+  val: Record<string, number>;
+}
+
+/** ensemble.json: everything needed to rebuild and score a saved ensemble. */
+export interface PretrainedEnsemble {
+  format: "naslung-ensemble/1";
+  name: string;
+  /** "soft": mean P(malignant) >= threshold; "hard": majority of members' votes. */
+  vote: "soft" | "hard";
+  threshold: number;
+  members: PretrainedMember[];
+  /** Free-form provenance: data, protocol, seed, git commit, config, CV metrics. */
+  provenance: Record<string, unknown>;
+}
+
+/** A loaded ensemble ready to score crops. */
+export interface LoadedEnsemble {
+  spec: PretrainedEnsemble;
+  dir: string;
+  members: TrainableNet[];
+}
+
+const sha256 = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
+
+/** Writes one trained member's weights (no optimizer state) and returns its manifest entry. */
+export function saveMember(
+  dir: string,
+  net: TrainableNet,
+  info: Omit<PretrainedMember, "file" | "sha256" | "params" | "inputNorm">,
+): PretrainedMember {
+  const file = `${info.name}.weights`;
+  const bytes = encodeCheckpoint({
+    weights: net.getWeights(),
+    optimizer: [],
+    state: { epoch: info.bestEpoch + 1, step: 0, history: [], bestEpoch: info.bestEpoch, bestScore: [], inputNorm: getInputNorm(net), fingerprint: "pretrained" },
+  });
+  writeFileAtomic(path.join(dir, file), bytes);
+  return { ...info, file, sha256: sha256(bytes), params: net.paramCount(), inputNorm: getInputNorm(net) };
+}
+
+/** Writes ensemble.json atomically. */
+export function saveEnsembleSpec(dir: string, spec: PretrainedEnsemble): void {
+  writeJsonAtomic(path.join(dir, "ensemble.json"), spec);
+}
+
+/**
+ * Loads a saved ensemble: `p` is its folder or its ensemble.json. Every weights file is checked
+ * against its recorded SHA-256 and every tensor against the architecture, with errors naming
+ * the file.
+ */
+export function loadEnsemble(p: string): LoadedEnsemble {
+  const file = fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "ensemble.json") : p;
+  if (!fs.existsSync(file)) throw new Error(`${file}: no saved ensemble here (expected ensemble.json)`);
+  let spec: PretrainedEnsemble;
+  try {
+    spec = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (spec.format !== "naslung-ensemble/1") throw new Error(`${file}: format "${spec.format}" (expected "naslung-ensemble/1")`);
+  if (!Array.isArray(spec.members) || spec.members.length === 0) throw new Error(`${file}: field "members" is empty`);
+  const dir = path.dirname(file);
+  const members = spec.members.map((m, i) => {
+    const wfile = path.join(dir, m.file);
+    if (!fs.existsSync(wfile)) throw new Error(`${file}: members[${i}].file ${m.file} not found`);
+    const bytes = fs.readFileSync(wfile);
+    if (sha256(bytes) !== m.sha256) throw new Error(`${wfile}: SHA-256 mismatch (corrupt or replaced weights)`);
+    const ck = decodeCheckpoint(bytes, wfile);
+    const net = createModel(m.arch, { seed: 0, attention: m.attention, head: m.head });
+    try {
+      net.setWeights(ck.weights, true);
+    } catch (e) {
+      net.dispose();
+      throw new Error(`${wfile}: weights do not fit ${m.arch} (${(e as Error).message})`);
+    }
+    setInputNorm(net, m.inputNorm);
+    return net;
+  });
+  return { spec, dir, members };
+}
+
+/** Each member's P(malignant) for each sample: memberProbs[m][i]. */
+export function memberProbabilities(e: LoadedEnsemble, samples: NoduleSample[]): Float32Array[] {
+  return e.members.map((net) => predictProbabilities(net, samples));
+}
+
+/**
+ * The ensemble's score per sample: the mean probability (soft vote) or the fraction of members
+ * voting malignant (hard vote; >= 0.5 is a majority for an odd number of members).
+ */
+export function ensembleScores(spec: Pick<PretrainedEnsemble, "vote" | "threshold">, memberProbs: Float32Array[]): Float32Array {
+  const n = memberProbs[0]?.length ?? 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (const p of memberProbs) s += spec.vote === "soft" ? p[i] : p[i] >= spec.threshold ? 1 : 0;
+    out[i] = s / memberProbs.length;
+  }
+  return out;
+}
+
+/** Frees the members' tensors. */
+export function disposeEnsemble(e: LoadedEnsemble): void {
+  for (const m of e.members) m.dispose();
+}
