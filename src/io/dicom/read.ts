@@ -116,7 +116,14 @@ export function readDicom(file: string | Uint8Array, opts: ReadDicomOptions = {}
     bytes = file;
   }
   const dataSet = parseDataSet(bytes, name, opts);
-  return buildImage(dataSet, name, opts);
+  try {
+    return buildImage(dataSet, name, opts);
+  } catch (e) {
+    // dicom-parser's accessors throw strings/TypeErrors on elements that lie about their length.
+    if (e instanceof DicomError) throw e;
+    const reason = describeThrown(e);
+    throw new DicomError(name, classifyParseError(reason), `unreadable header field: ${reason}`);
+  }
 }
 
 function parseDataSet(bytes: Uint8Array, name: string, opts: ReadDicomOptions): dicomParser.DataSet {
@@ -186,6 +193,10 @@ function buildImage(ds: dicomParser.DataSet, name: string, opts: ReadDicomOption
   const vec = <N extends number>(tag: string, n: N): number[] | undefined => {
     const el = ds.elements[tag];
     if (!el || el.length === 0) return undefined;
+    if ((ds.numStringValues(tag) ?? 0) < n) {
+      warnings.push(`${tag} has fewer than ${n} values; ignored`);
+      return undefined;
+    }
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const v = ds.floatString(tag, i);
@@ -263,7 +274,14 @@ function buildImage(ds: dicomParser.DataSet, name: string, opts: ReadDicomOption
 
   let cache: Int32Array[] | undefined;
   const storedFrames = (): Int32Array[] => {
-    cache ??= decodeAllFrames(ds, header, tsInfo, opts, warnings);
+    if (!cache) {
+      try {
+        cache = decodeAllFrames(ds, header, tsInfo, opts, warnings);
+      } catch (e) {
+        if (e instanceof DicomError) throw e;
+        throw new DicomError(name, "decode-failed", `pixel data: ${describeThrown(e)}`);
+      }
+    }
     return cache;
   };
   const stored = (frame = 0): Int32Array => {
