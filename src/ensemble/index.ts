@@ -3,3 +3,4 @@ export * from "./vote";
 export * from "./select";
 export * from "./evaluate";
 export * from "./members";
+export * from "./runs";

@@ -1,18 +1,14 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { NoduleSample } from "../data/sample";
+import type { NoduleDataset } from "../data/sample";
 import { paretoFront } from "../search/pareto";
-import { loadCheckpoint } from "../train/checkpoint";
-import type { TrainConfig } from "../train/config";
-import { resolveTrainConfig } from "../train/config";
-import { innerSplit, makeFolds } from "../train/folds";
-import { ArchSpec, buildNet, TrainableNet } from "../train/net";
-import { predictProbabilities, setInputNorm } from "../train/predict";
-import { trainModel } from "../train/trainer";
+import { resolveTrainConfig, TrainConfig } from "../train/config";
+import { crossValidate, SplitRecord } from "../train/crossValidate";
+import type { ArchSpec, TrainableNet } from "../train/net";
 import { readJsonLines, writeJsonAtomic } from "../util/atomic";
-import { deriveSeed } from "../util/seed";
-import type { FoldPredictions, MemberPredictions, SplitPredictions } from "./types";
-import { checkSplit } from "./types";
+import type { MemberPredictions } from "./types";
+import { loadFoldModel, membersFromRuns } from "./runs";
 
 /** A candidate ensemble member: a name and the architecture to train. */
 export interface MemberSpec {
@@ -50,35 +46,32 @@ export function frontMembers(logFile: string, opts: { maxMembers?: number } = {}
 
 /** Options of `crossValidatedMembers`. */
 export interface MemberTrainingOptions {
-  samples: NoduleSample[];
-  members: MemberSpec[];
-  /** Training settings shared by all members (partial TrainConfig; defaults filled in). */
+  dataset: NoduleDataset;
+  /** Members; `arch` must be a registry name or architecture string (it goes into config.json). */
+  members: Array<MemberSpec & { arch: string }>;
+  /** Training settings shared by all members (partial TrainConfig; `arch`/`name` come from the member). */
   train: Partial<TrainConfig>;
-  /** Folds: k (when samples carry no predefined fold), which to run, inner validation share. */
-  folds?: { k?: number; run?: number[] | null; innerValFraction?: number };
   seed: number;
   /**
-   * Where each member's folds are trained (`<dir>/<member>/fold-<k>/`: checkpoints, history and
-   * predictions.json). A rerun resumes unfinished trainings and reuses finished predictions.
+   * Folder of the member runs (`<dir>/<member>-<config hash>/`, src/train's run layout). A rerun
+   * with the same settings resumes unfinished folds and reuses finished ones.
    */
-  workDir?: string;
-  /** Keep the trained networks (e.g. to explain them); otherwise they are disposed. */
+  workDir: string;
+  /** Keep the selected networks of every fold (e.g. to explain them); otherwise none are loaded. */
   keepModels?: boolean;
-  /** Progress lines ("member 2/3 fold 1/2 ..."). */
+  /** Progress lines. */
   log?: (line: string) => void;
 }
 
 /** What `crossValidatedMembers` returns. */
 export interface MemberTrainingResult {
   members: MemberPredictions[];
-  /** With `keepModels`: models[member][foldPosition]. */
+  /** The shared split (test / validation / train ids per fold). */
+  split: SplitRecord;
+  /** Run directory per member. */
+  runDirs: Map<string, string>;
+  /** With `keepModels`: models[member][k] is the network of the k-th finished fold. */
   models: Map<string, TrainableNet[]>;
-  /** The test-fold sample ids per fold (for explanations on held-out nodules). */
-  folds: Array<{ fold: number; test: string[]; validation: string[]; train: string[] }>;
-}
-
-function splitOf(samples: NoduleSample[], probs: ArrayLike<number>): SplitPredictions {
-  return { ids: samples.map((s) => s.id), labels: samples.map((s) => s.label), probs: Array.from(probs, (p) => +p) };
 }
 
 /** A file-system-safe folder name for a member. */
@@ -87,73 +80,33 @@ function memberDir(name: string): string {
 }
 
 /**
- * Trains every member on every fold and collects its predictions on the fold's inner
- * validation split and on its test split: the input of `planEnsembles`/`evaluateEnsembles`.
- * Folds come from src/train (`makeFolds`: predefined or grouped-stratified; `innerSplit` by
- * group), identical for all members, so members differ only in architecture (and its seed).
- * The test split is predicted once, after training chose its epoch on validation data.
+ * Trains every member with src/train's cross-validation (`crossValidate`: same seed, hence the
+ * same folds and inner validation splits for all members; epoch chosen on validation; test fold
+ * scored once) and collects each member's validation and test predictions
+ * (`membersFromRuns`): the input of `planEnsembles` / `evaluateEnsembles`.
  */
 export async function crossValidatedMembers(opts: MemberTrainingOptions): Promise<MemberTrainingResult> {
   if (!opts.members.length) throw new Error("crossValidatedMembers: no members given");
   const names = opts.members.map((m) => m.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`crossValidatedMembers: member name "${dup}" appears twice`);
-  const config = resolveTrainConfig({ ...opts.train, seed: opts.seed }, "ensemble training config");
-  const k = opts.folds?.k ?? config.folds.k;
-  const { folds } = makeFolds(opts.samples, { k, seed: opts.seed });
-  const run = opts.folds?.run ?? config.folds.run;
-  const chosen = run ? folds.filter((f) => run.includes(f.index)) : folds;
-  if (!chosen.length) throw new Error(`crossValidatedMembers: folds.run [${run}] selects none of the ${folds.length} folds`);
-  const fraction = opts.folds?.innerValFraction ?? config.folds.innerValFraction;
   const log = opts.log ?? (() => undefined);
-  const result: MemberTrainingResult = { members: [], models: new Map(), folds: [] };
-  const splits = chosen.map((f) => {
-    const inner = innerSplit(opts.samples, f.train, { fraction, seed: deriveSeed(opts.seed, `inner:${f.index}`) });
-    const pick = (idx: number[]) => idx.map((i) => opts.samples[i]);
-    return { fold: f.index, train: pick(inner.train), val: pick(inner.val), test: pick(f.test) };
-  });
-  result.folds = splits.map((s) => ({ fold: s.fold, test: s.test.map((x) => x.id), validation: s.val.map((x) => x.id), train: s.train.map((x) => x.id) }));
-  for (const [mi, m] of opts.members.entries()) {
-    const foldPreds: FoldPredictions[] = [];
-    const models: TrainableNet[] = [];
-    for (const [fi, s] of splits.entries()) {
-      const label = `member ${mi + 1}/${opts.members.length} ${m.name} fold ${fi + 1}/${splits.length}`;
-      const dir = opts.workDir ? path.join(opts.workDir, memberDir(m.name), `fold-${s.fold}`) : undefined;
-      const predFile = dir ? path.join(dir, "predictions.json") : undefined;
-      const memberSeed = deriveSeed(opts.seed, `member:${m.name}`);
-      if (predFile && fs.existsSync(predFile)) {
-        const cached = JSON.parse(fs.readFileSync(predFile, "utf8")) as FoldPredictions;
-        checkSplit(cached.validation, `${predFile} validation`);
-        checkSplit(cached.test, `${predFile} test`);
-        const same = (a: string[], b: NoduleSample[]) => a.length === b.length && a.every((id, i) => id === b[i].id);
-        if (!same(cached.validation.ids, s.val) || !same(cached.test.ids, s.test)) {
-          throw new Error(`${predFile}: cached predictions are for other samples (the dataset or fold settings changed); delete ${opts.workDir} to retrain`);
-        }
-        log(`${label}: reusing ${predFile}`);
-        foldPreds.push(cached);
-        if (opts.keepModels) {
-          const ck = loadCheckpoint(path.join(dir!, "best.ckpt"));
-          const net = buildNet(m.arch, deriveSeed(memberSeed, "model"), config);
-          net.setWeights(ck.weights);
-          setInputNorm(net, ck.state.inputNorm);
-          models.push(net);
-        }
-        continue;
-      }
-      log(`${label}: training on ${s.train.length}, validating on ${s.val.length}`);
-      const r = await trainModel({ arch: m.arch, train: s.train, val: s.val, config, seed: memberSeed, runDir: dir, label });
-      const fp: FoldPredictions = {
-        fold: s.fold,
-        validation: splitOf(s.val, r.val.probabilities),
-        test: splitOf(s.test, predictProbabilities(r.model, s.test, config.evalBatchSize)),
-      };
-      if (predFile) writeJsonAtomic(predFile, fp);
-      foldPreds.push(fp);
-      if (opts.keepModels) models.push(r.model);
-      else r.model.dispose();
-    }
-    result.members.push({ name: m.name, folds: foldPreds, meta: m.meta });
-    if (opts.keepModels) result.models.set(m.name, models);
+  const dirs: string[] = [];
+  for (const [i, m] of opts.members.entries()) {
+    const config = resolveTrainConfig({ ...opts.train, arch: m.arch, name: m.name, seed: opts.seed }, `member "${m.name}" training config`);
+    const hash = crypto.createHash("sha1").update(JSON.stringify({ config, dataset: opts.dataset.name, n: opts.dataset.samples.length })).digest("hex").slice(0, 8);
+    const dir = path.join(opts.workDir, `${memberDir(m.name)}-${hash}`);
+    dirs.push(dir);
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, "config.json"), config);
+    log(`member ${i + 1}/${opts.members.length} ${m.name}: ${dir}`);
+    await crossValidate({ dataset: opts.dataset, config, runDir: dir });
   }
-  return result;
+  const { members, split, configs } = await membersFromRuns(dirs, { dataset: opts.dataset, names });
+  members.forEach((m, i) => (m.meta = { ...m.meta, ...opts.members[i].meta }));
+  const models = new Map<string, TrainableNet[]>();
+  if (opts.keepModels) {
+    members.forEach((m, i) => models.set(m.name, m.folds.map((f) => loadFoldModel(dirs[i], f.fold, configs[i]))));
+  }
+  return { members, split, runDirs: new Map(names.map((n, i) => [n, dirs[i]])), models };
 }
