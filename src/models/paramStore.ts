@@ -16,19 +16,26 @@ export type WeightMap = Record<string, NamedWeight>;
  * golden fixtures can be matched name by name. Every initialiser is seeded from the model seed and
  * the parameter's own name (`deriveSeed`), so a weight does not depend on construction order.
  *
- * tf variables are created without a global name (tfjs's registry would reject a second model
- * with the same names); our names live in the maps.
+ * tfjs registers variables globally by name and rejects duplicates, so each store prefixes its
+ * tf variable names with a per-process instance id (`m3/stem.0.conv.weight`); the logical names
+ * (map keys) carry no prefix. Key anything persistent (optimizer state, checkpoints) by the
+ * logical names, never by `tf.Variable.name`.
  */
 export class ParamStore {
+  private static instances = 0;
   readonly params = new Map<string, tf.Variable>();
   readonly buffers = new Map<string, tf.Variable>();
+  /** Prefix of this store's tf variable names (unique within the process). */
+  readonly scope: string;
 
-  constructor(readonly seed: number) {}
+  constructor(readonly seed: number) {
+    this.scope = `m${ParamStore.instances++}`;
+  }
 
   /** Creates a trainable parameter; `init` receives the derived integer seed for tfjs initialisers. */
   param(name: string, init: (seed: number) => tf.Tensor): tf.Variable {
     if (this.params.has(name) || this.buffers.has(name)) throw new Error(`duplicate parameter name "${name}"`);
-    const v = tf.tidy(() => tf.variable(init(deriveSeed(this.seed, name)), true));
+    const v = tf.tidy(() => tf.variable(init(deriveSeed(this.seed, name)), true, `${this.scope}/${name}`));
     this.params.set(name, v);
     return v;
   }
@@ -36,7 +43,7 @@ export class ParamStore {
   /** Creates a non-trainable buffer (e.g. BatchNorm running mean/var). */
   buffer(name: string, value: tf.Tensor): tf.Variable {
     if (this.params.has(name) || this.buffers.has(name)) throw new Error(`duplicate buffer name "${name}"`);
-    const v = tf.variable(value, false);
+    const v = tf.variable(value, false, `${this.scope}/${name}`);
     value.dispose();
     this.buffers.set(name, v);
     return v;

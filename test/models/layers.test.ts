@@ -70,3 +70,31 @@ test("cos(m theta) polynomials and psi(theta) = (-1)^k cos(4 theta) - 2k", async
   for (let i = 1; i < p.length; i++) assert.ok(p[i] < p[i - 1]);
   store.dispose();
 });
+
+test("PyTorch-like init: conv/linear U(+-1/sqrt(fan_in)), BN (1, 0), running var 1, unit AngleLinear columns", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const store = new ParamStore(9);
+  new Conv3d(store, "conv", 8, 16, { kernel: 3 });
+  const head = new AngleLinear(store, "head", 32, 2);
+  const w = store.getWeights();
+  const bound = 1 / Math.sqrt(8 * 27);
+  const cw = Array.from(w["conv.weight"].data);
+  assert.deepEqual(w["conv.weight"].shape, [3, 3, 3, 8, 16]);
+  assert.ok(cw.every((v) => Math.abs(v) <= bound));
+  assert.ok(Math.max(...cw.map(Math.abs)) > 0.95 * bound, "uses the whole range");
+  const mean = cw.reduce((a, b) => a + b, 0) / cw.length;
+  assert.ok(Math.abs(mean) < 0.05 * bound);
+  const variance = cw.reduce((a, b) => a + (b - mean) ** 2, 0) / cw.length;
+  assert.ok(Math.abs(variance / (bound * bound / 3) - 1) < 0.1, "uniform variance b^2/3");
+  assert.ok(Array.from(w["conv.bias"].data).every((v) => Math.abs(v) <= bound));
+  const hw = head.weight.arraySync() as number[][];
+  for (let j = 0; j < 2; j++) assert.ok(Math.abs(Math.hypot(...hw.map((r) => r[j])) - 1) < 1e-5);
+  // Seeds derive from the parameter name: another store with the same seed reproduces it.
+  const again = new ParamStore(9);
+  new Conv3d(again, "conv", 8, 16, { kernel: 3 });
+  assert.deepEqual(again.getWeights()["conv.weight"], w["conv.weight"]);
+  assert.notEqual(again.params.get("conv.weight")!.name, store.params.get("conv.weight")!.name, "tf names are unique per store");
+  assert.throws(() => new Conv3d(store, "conv", 8, 16, { kernel: 3 }), /duplicate parameter name "conv.weight"/);
+  store.dispose();
+  again.dispose();
+});

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/select";
+import { slowTests } from "../../src/util/provenance";
 import { createModel, listModels, REFERENCE_MODELS, resolveConfig } from "../../src/models/registry";
 import { describeArchitecture, flopsOf, paramCountOf } from "../../src/models/complexity";
 
@@ -27,6 +28,26 @@ for (const [i, m] of REFERENCE_MODELS.entries()) {
       net.dispose();
     }
     assert.equal(tf.memory().numTensors, before, "dispose frees every variable");
+  });
+}
+
+// Forward contract per registered model. Models under ~1.3 GFLOP run by default (about a second
+// each on stock tfjs); the 7-16 GFLOP ones run with NASLUNG_SLOW=1.
+const QUICK_FORWARD = new Set(["model-1", "model-2", "model-3", "model-5"]);
+for (const m of REFERENCE_MODELS) {
+  test(`${m.name} eval forward: [1,2] cos/psi, [1,C] features, finite`, { skip: !QUICK_FORWARD.has(m.name) && !slowTests() }, async () => {
+    await initBackend({ backend: "cpu", quiet: true });
+    const net = createModel(m.name, { seed: 5 });
+    const x = tf.randomNormal([1, 32, 32, 32, 1], 0, 1, "float32", 1) as tf.Tensor5D;
+    tf.tidy(() => {
+      const out = net.apply(x, { training: false });
+      assert.deepEqual(out.cos!.shape, [1, 2]);
+      assert.deepEqual(out.psi!.shape, [1, 2]);
+      assert.deepEqual(out.features.shape, [1, net.featureChannels]);
+      assert.ok([...out.cos!.dataSync(), ...out.psi!.dataSync()].every(Number.isFinite));
+    });
+    x.dispose();
+    net.dispose();
   });
 }
 
