@@ -8,3 +8,4 @@ export * from "./cache";
 export * from "./pipeline";
 export * as synthetic from "./synthetic";
 export * from "./petct";
+export * from "./referenceSet";
