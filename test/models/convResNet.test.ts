@@ -117,3 +117,23 @@ test("apply rejects inputs that are not [N,32,32,32,1]", async () => {
   x.dispose();
   net.dispose();
 });
+
+test("lastStageHook sees the last stage's 4^3 output and its return value replaces it", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const net = createModel(SMALL, { seed: 6 });
+  const x = cubes(1, 2);
+  tf.tidy(() => {
+    let seen: number[] = [];
+    const base = net.apply(x, { training: false, lastStageHook: (h) => ((seen = h.shape), h) });
+    assert.deepEqual(seen, [1, 4, 4, 4, 8]);
+    const plain = net.apply(x, { training: false });
+    assert.deepEqual(base.logits.arraySync(), plain.logits.arraySync());
+    // Doubling the map doubles the pooled features (the pool is a mean).
+    const doubled = net.apply(x, { training: false, lastStageHook: (h) => tf.mul(h, 2) as tf.Tensor5D });
+    const f0 = plain.features.dataSync();
+    const f1 = doubled.features.dataSync();
+    for (let i = 0; i < f0.length; i++) assert.ok(Math.abs(f1[i] - 2 * f0[i]) < 1e-5);
+  });
+  x.dispose();
+  net.dispose();
+});
