@@ -121,7 +121,6 @@ export class ConvResNet {
       if (st.att) h = st.att.apply(h, ctx);
     }
     if (opts.lastStageHook) h = opts.lastStageHook(h);
-    if (opts.lastStageHook) h = opts.lastStageHook(h);
     const features = finalAvgPool4(h);
     const out: ConvResOutput = { logits: features, features };
     if (this.head instanceof AngleLinear) {
