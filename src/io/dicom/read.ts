@@ -128,7 +128,7 @@ export function readDicom(file: string | Uint8Array, opts: ReadDicomOptions = {}
 
 function parseDataSet(bytes: Uint8Array, name: string, opts: ReadDicomOptions): dicomParser.DataSet {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 8) throw new DicomError(name, buf.length === 0 ? "not-dicom" : "truncated", `only ${buf.length} bytes: not a DICOM file`);
+  if (buf.length === 0) throw new DicomError(name, "not-dicom", "empty file");
   const hasPreamble = buf.length >= 132 && buf.toString("latin1", 128, 132) === "DICM";
   const parseOpts: dicomParser.ParseDicomOptions = {
     inflater: (arr: Uint8Array, position: number) => inflate(arr, position, name, opts.maxInflatedBytes ?? 1 << 30),
@@ -136,7 +136,7 @@ function parseDataSet(bytes: Uint8Array, name: string, opts: ReadDicomOptions): 
   if (!hasPreamble) {
     // ACR-NEMA style raw data sets (no preamble) are implicit VR little endian (PS3.5 A.1); only
     // try that when the first tag is a plausible group, so random files are refused clearly.
-    const group = buf.readUInt16LE(0);
+    const group = buf.length >= 8 ? buf.readUInt16LE(0) : -1;
     if (group !== 0x0008 && group !== 0x0002) {
       if (buf.length < 132 && buf.every((b) => b === 0)) {
         throw new DicomError(name, "truncated", `only ${buf.length} bytes: ends inside the 128-byte preamble`);
@@ -384,12 +384,22 @@ function decodeAllFrames(
   const shift = h.highBit + 1 - h.bitsStored;
   const signed = h.pixelRepresentation === 1;
   if (shift !== 0) warnings.push(`HighBit ${h.highBit} != BitsStored-1; stored values shifted right by ${shift}`);
-  return raws.map((raw) => {
-    const out = new Int32Array(samplesPerFrame);
-    const allocMask = h.bitsAllocated >= 32 ? 0xffffffff : 2 ** h.bitsAllocated - 1;
-    for (let i = 0; i < samplesPerFrame; i++) out[i] = toStoredValue((raw[i] & allocMask) >>> 0, h.bitsStored, shift, signed);
+  return raws.map((raw) => rawToStored(raw, samplesPerFrame, h.bitsAllocated, h.bitsStored, shift, signed));
+}
+
+/** Raw codes -> stored values (mask to BitsStored below HighBit, sign-extend if signed); bit ops, < 32 bits. */
+function rawToStored(raw: RawFrame, n: number, bitsAllocated: number, bitsStored: number, shift: number, signed: boolean): Int32Array {
+  const out = new Int32Array(n);
+  if (bitsAllocated >= 32) {
+    for (let i = 0; i < n; i++) out[i] = toStoredValue(raw[i] >>> 0, bitsStored, shift, signed);
     return out;
-  });
+  }
+  const allocMask = (1 << bitsAllocated) - 1;
+  const mask = (1 << bitsStored) - 1;
+  const ext = 32 - bitsStored;
+  if (signed) for (let i = 0; i < n; i++) out[i] = ((((raw[i] & allocMask) >>> shift) & mask) << ext) >> ext;
+  else for (let i = 0; i < n; i++) out[i] = ((raw[i] & allocMask) >>> shift) & mask;
+  return out;
 }
 
 /** Colour-by-plane (PlanarConfiguration 1) -> colour-by-pixel, the layout every decoder returns. */

@@ -93,7 +93,7 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
   try {
     names = fs
       .readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith("."))
+      .filter((d) => !d.name.startsWith(".") && (d.isFile() || (d.isSymbolicLink() && isFileTarget(path.join(dir, d.name)))))
       .map((d) => d.name)
       .sort();
   } catch (e) {
@@ -287,6 +287,14 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     sliceThickness: ref.sliceThickness,
   };
   return { volume, report, slices };
+}
+
+function isFileTarget(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 type V3 = [number, number, number];
