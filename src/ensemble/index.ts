@@ -4,3 +4,4 @@ export * from "./select";
 export * from "./evaluate";
 export * from "./members";
 export * from "./runs";
+export * from "./run";
