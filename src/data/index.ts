@@ -9,3 +9,5 @@ export * from "./pipeline";
 export * as synthetic from "./synthetic";
 export * from "./petct";
 export * from "./referenceSet";
+export * from "./agreement";
+export * from "./lidcMatch";

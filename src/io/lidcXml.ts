@@ -91,6 +91,17 @@ export interface LidcHeader {
 export interface LidcReadMessage {
   header: LidcHeader;
   sessions: LidcReadingSession[];
+  /** Lenient parsing only: the marks left out and why (each reason names file and element). */
+  skipped?: string[];
+}
+
+export interface ParseLidcOptions {
+  /**
+   * false (default): the first invalid mark (non-numeric coordinate, ROI without points, ...)
+   * throws. true: invalid marks are left out and listed in `skipped`; malformed XML and a
+   * missing header still throw, since nothing can be trusted then.
+   */
+  lenient?: boolean;
 }
 
 export const LIDC_NAMESPACE = "http://www.nih.gov";
@@ -121,7 +132,7 @@ function arr(v: unknown): unknown[] {
  * Parses the text of an LIDC XML file. `source` names the file in error messages.
  * Sessions other than CT `readingSession` (e.g. `CXRreadingSession` of chest radiographs) are ignored.
  */
-export function parseLidcXml(xml: string, source = "<lidc xml>"): LidcReadMessage {
+export function parseLidcXml(xml: string, source = "<lidc xml>", options: ParseLidcOptions = {}): LidcReadMessage {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const e = valid.err;
@@ -144,21 +155,22 @@ export function parseLidcXml(xml: string, source = "<lidc xml>"): LidcReadMessag
   }
   const r = asNode(root);
   const header = parseHeader(asNode(r["ResponseHeader"]), r, source);
+  const skipped: string[] | undefined = options.lenient ? [] : undefined;
   const sessions = arr(r["readingSession"]).map((s, i) =>
-    parseSession(asNode(s), `${source}: <readingSession>[${i + 1}]`),
+    parseSession(asNode(s), `${source}: <readingSession>[${i + 1}]`, skipped),
   );
-  return { header, sessions };
+  return skipped ? { header, sessions, skipped } : { header, sessions };
 }
 
-/** Reads and parses an LIDC XML file from disk. */
-export function readLidcXml(file: string): LidcReadMessage {
+/** Reads and parses an LIDC XML file from disk (see `parseLidcXml` for `lenient`). */
+export function readLidcXml(file: string, options: ParseLidcOptions = {}): LidcReadMessage {
   let xml: string;
   try {
     xml = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${file}: cannot read LIDC XML (${(e as Error).message})`);
   }
-  return parseLidcXml(xml, file);
+  return parseLidcXml(xml, file, options);
 }
 
 function parseHeader(h: XmlNode, root: XmlNode, source: string): LidcHeader {
@@ -203,7 +215,17 @@ function parseRoi(r: XmlNode, where: string): LidcRoi {
   };
 }
 
-function parseSession(s: XmlNode, where: string): LidcReadingSession {
+/** Runs `f`; in lenient mode (skipped defined) an error is recorded instead of thrown. */
+function guarded(skipped: string[] | undefined, f: () => void): void {
+  if (!skipped) return f();
+  try {
+    f();
+  } catch (e) {
+    skipped.push((e as Error).message);
+  }
+}
+
+function parseSession(s: XmlNode, where: string, skipped?: string[]): LidcReadingSession {
   const session: LidcReadingSession = {
     radiologistId: text(s["servicingRadiologistID"]) ?? "",
     annotationVersion: text(s["annotationVersion"]),
@@ -211,7 +233,7 @@ function parseSession(s: XmlNode, where: string): LidcReadingSession {
     smallNodules: [],
     nonNodules: [],
   };
-  arr(s["unblindedReadNodule"]).forEach((n, i) => {
+  arr(s["unblindedReadNodule"]).forEach((n, i) => guarded(skipped, () => {
     const nn = asNode(n);
     const noduleId = text(nn["noduleID"]) ?? "";
     const w = `${where}/<unblindedReadNodule>[${i + 1}] (noduleID "${noduleId}")`;
@@ -232,8 +254,8 @@ function parseSession(s: XmlNode, where: string): LidcReadingSession {
       if (t !== undefined && t !== "") characteristics[c] = num(t, `${w}/<characteristics>/<${c}>`);
     }
     session.nodules.push({ noduleId, characteristics, rois });
-  });
-  arr(s["nonNodule"]).forEach((n, i) => {
+  }));
+  arr(s["nonNodule"]).forEach((n, i) => guarded(skipped, () => {
     const nn = asNode(n);
     const id = text(nn["nonNoduleID"]) ?? "";
     const w = `${where}/<nonNodule>[${i + 1}] (nonNoduleID "${id}")`;
@@ -246,7 +268,7 @@ function parseSession(s: XmlNode, where: string): LidcReadingSession {
       sopUid: text(nn["imageSOP_UID"]) ?? "",
       locus: [num(l["xCoord"], `${w}/<locus>/<xCoord>`), num(l["yCoord"], `${w}/<locus>/<yCoord>`)],
     });
-  });
+  }));
   return session;
 }
 

@@ -117,6 +117,25 @@ test("bad input: errors name the file and the element", () => {
   assert.throws(() => readLidcXml("/nonexistent/069.xml"), /\/nonexistent\/069\.xml: cannot read LIDC XML/);
 });
 
+test("lenient mode leaves out invalid marks and lists them; strict mode throws on the first", () => {
+  const xml = fs
+    .readFileSync(FIXTURE, "utf8")
+    .replace("<xCoord>322</xCoord>", "<xCoord>3x2</xCoord>")
+    .replace("<xCoord>361</xCoord>", "<xCoord></xCoord>");
+  assert.throws(() => parseLidcXml(xml, "f.xml"), /f\.xml: .*"3x2" is not a number/);
+  const m = parseLidcXml(xml, "f.xml", { lenient: true });
+  assert.equal(m.skipped!.length, 2);
+  assert.match(m.skipped![0], /f\.xml: <readingSession>\[1\]\/<unblindedReadNodule>\[1\] \(noduleID "Nodule 001"\).*"3x2" is not a number/);
+  assert.match(m.skipped![1], /f\.xml: <readingSession>\[4\]\/<nonNodule>\[1\] \(nonNoduleID "Non-nodule 001"\)\/<locus>\/<xCoord>: missing value/);
+  // Everything else is kept.
+  assert.deepEqual(m.sessions.map((s) => s.nodules.length), [1, 1, 2, 1]);
+  assert.equal(m.sessions[0].nodules[0].noduleId, "Nodule 002");
+  assert.deepEqual(m.sessions.map((s) => s.nonNodules.length), [0, 0, 0, 0]);
+  // A clean file parsed leniently has an empty list.
+  assert.deepEqual(readLidcXml(FIXTURE, { lenient: true }).skipped, []);
+  assert.throws(() => parseLidcXml("<LidcReadMessage>", "g.xml", { lenient: true }), /g\.xml:\d+:\d+: malformed XML/);
+});
+
 test("accepts the SeriesInstanceUID spelling variant and prefixed namespaces", () => {
   const xml = `<?xml version="1.0"?><nih:LidcReadMessage xmlns:nih="http://www.nih.gov"><nih:ResponseHeader><nih:SeriesInstanceUID>9.9</nih:SeriesInstanceUID></nih:ResponseHeader>
   <nih:readingSession><nih:servicingRadiologistID>7</nih:servicingRadiologistID></nih:readingSession></nih:LidcReadMessage>`;
