@@ -52,6 +52,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, Binary); }));
   exports.Set("unary", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, Unary); }));
   exports.Set("reduce", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, Reduce); }));
+  exports.Set("copyStrided", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, CopyStrided); }));
+  exports.Set("argReduce", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, ArgReduce); }));
   exports.Set("clearCaches", Napi::Function::New(env, ClearCaches));
   return exports;
 }

@@ -9,7 +9,7 @@
 namespace naslung {
 
 namespace {
-enum BinOp { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff };
+enum BinOp { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff, kEq, kNe, kGt, kGe, kLt, kLe };
 
 template <int OP>
 inline float bin(float a, float b) {
@@ -19,22 +19,25 @@ inline float bin(float a, float b) {
   if (OP == kDiv) return a / b;
   if (OP == kMax) return (a > b || std::isnan(a)) ? a : b;
   if (OP == kMin) return (a < b || std::isnan(a)) ? a : b;
-  float d = a - b;
-  return d * d;
+  if (OP == kSqDiff) { float d = a - b; return d * d; }
+  if (OP == kEq) return a == b;
+  if (OP == kNe) return a != b;
+  if (OP == kGt) return a > b;
+  if (OP == kGe) return a >= b;
+  if (OP == kLt) return a < b;
+  return a <= b;
 }
 
-template <int OP>
-void runBinary(const float* a, const float* b, float* out, const std::vector<int64_t>& shape,
+template <int OP, typename TOut>
+void runBinary(const float* a, const float* b, TOut* out, const std::vector<int64_t>& shape,
                const std::vector<int64_t>& as, const std::vector<int64_t>& bs) {
   const int G = (int)shape.size();
   const int64_t inner = shape[G - 1], sa = as[G - 1], sb = bs[G - 1];
   int64_t outer = 1;
   for (int i = 0; i < G - 1; ++i) outer *= shape[i];
   const int64_t total = outer * inner;
-  const int nt = total < 32768 ? 1 : omp_get_max_threads();
-#pragma omp parallel num_threads(nt)
-  {
-    int t = omp_get_thread_num(), n = omp_get_num_threads();
+  const int nt = threadsFor(total);
+  parallelRun(nt, [&](int t, int n) {
     int64_t o0 = outer * t / n, o1 = outer * (t + 1) / n;
     if (o0 < o1) {
       int64_t coord[8] = {0};
@@ -46,22 +49,22 @@ void runBinary(const float* a, const float* b, float* out, const std::vector<int
         bo += coord[i] * bs[i];
       }
       for (int64_t o = o0; o < o1; ++o) {
-        float* y = out + o * inner;
+        TOut* y = out + o * inner;
         const float* pa = a + ao;
         const float* pb = b + bo;
         if (sa == 1 && sb == 1) {
 #pragma omp simd
-          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[j], pb[j]);
+          for (int64_t j = 0; j < inner; ++j) y[j] = (TOut)bin<OP>(pa[j], pb[j]);
         } else if (sa == 1) {
           const float vb = pb[0];
 #pragma omp simd
-          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[j], vb);
+          for (int64_t j = 0; j < inner; ++j) y[j] = (TOut)bin<OP>(pa[j], vb);
         } else if (sb == 1) {
           const float va = pa[0];
 #pragma omp simd
-          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(va, pb[j]);
+          for (int64_t j = 0; j < inner; ++j) y[j] = (TOut)bin<OP>(va, pb[j]);
         } else {
-          for (int64_t j = 0; j < inner; ++j) y[j] = bin<OP>(pa[0], pb[0]);
+          for (int64_t j = 0; j < inner; ++j) y[j] = (TOut)bin<OP>(pa[0], pb[0]);
         }
         for (int i = G - 2; i >= 0; --i) {  // odometer step over the outer dims
           ao += as[i];
@@ -73,7 +76,7 @@ void runBinary(const float* a, const float* b, float* out, const std::vector<int
         }
       }
     }
-  }
+  });
 }
 }  // namespace
 
@@ -85,7 +88,12 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   auto as0 = Ints(info[2], "binary aStrides");
   const float* b = F32(info[3], "binary b");
   auto bs0 = Ints(info[4], "binary bStrides");
-  float* out = F32(info[5], "binary out");
+  auto outArr = info[5].As<Napi::TypedArray>();
+  const bool boolOut = op >= kEq;
+  if (boolOut != (outArr.TypedArrayType() == napi_uint8_array))
+    throw Napi::TypeError::New(info.Env(), "naslung_native: binary out must be Uint8Array for comparisons, Float32Array otherwise");
+  float* out = boolOut ? nullptr : F32(info[5], "binary out");
+  uint8_t* outB = boolOut ? info[5].As<Napi::Uint8Array>().Data() : nullptr;
   auto shape0 = Ints(info[6], "binary outShape");
   // Drop size-1 dims, then merge neighbours whose strides chain for both operands.
   std::vector<int64_t> shape, as, bs;
@@ -104,13 +112,19 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   if (shape.empty()) shape = {1}, as = {1}, bs = {1};
   if (shape.size() > 8) throw Napi::Error::New(info.Env(), "naslung_native: binary supports rank <= 8");
   switch (op) {
-    case kAdd: runBinary<kAdd>(a, b, out, shape, as, bs); break;
-    case kSub: runBinary<kSub>(a, b, out, shape, as, bs); break;
-    case kMul: runBinary<kMul>(a, b, out, shape, as, bs); break;
-    case kDiv: runBinary<kDiv>(a, b, out, shape, as, bs); break;
-    case kMax: runBinary<kMax>(a, b, out, shape, as, bs); break;
-    case kMin: runBinary<kMin>(a, b, out, shape, as, bs); break;
-    case kSqDiff: runBinary<kSqDiff>(a, b, out, shape, as, bs); break;
+    case kAdd: runBinary<kAdd, float>(a, b, out, shape, as, bs); break;
+    case kSub: runBinary<kSub, float>(a, b, out, shape, as, bs); break;
+    case kMul: runBinary<kMul, float>(a, b, out, shape, as, bs); break;
+    case kDiv: runBinary<kDiv, float>(a, b, out, shape, as, bs); break;
+    case kMax: runBinary<kMax, float>(a, b, out, shape, as, bs); break;
+    case kMin: runBinary<kMin, float>(a, b, out, shape, as, bs); break;
+    case kSqDiff: runBinary<kSqDiff, float>(a, b, out, shape, as, bs); break;
+    case kEq: runBinary<kEq, uint8_t>(a, b, outB, shape, as, bs); break;
+    case kNe: runBinary<kNe, uint8_t>(a, b, outB, shape, as, bs); break;
+    case kGt: runBinary<kGt, uint8_t>(a, b, outB, shape, as, bs); break;
+    case kGe: runBinary<kGe, uint8_t>(a, b, outB, shape, as, bs); break;
+    case kLt: runBinary<kLt, uint8_t>(a, b, outB, shape, as, bs); break;
+    case kLe: runBinary<kLe, uint8_t>(a, b, outB, shape, as, bs); break;
     default: throw Napi::Error::New(info.Env(), "naslung_native: unknown binary op");
   }
   return info.Env().Undefined();
@@ -137,9 +151,11 @@ inline float un(float x, float alpha) {
 
 template <int OP>
 void runUnary(const float* x, float* y, int64_t n, float alpha) {
-  const int nt = n < 32768 ? 1 : omp_get_max_threads();
-#pragma omp parallel for simd num_threads(nt) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = un<OP>(x[i], alpha);
+  parallelRun(threadsFor(n), [&](int t, int nt) {
+    const int64_t i0 = n * t / nt, i1 = n * (t + 1) / nt;
+#pragma omp simd
+    for (int64_t i = i0; i < i1; ++i) y[i] = un<OP>(x[i], alpha);
+  });
 }
 }  // namespace
 

@@ -30,16 +30,14 @@ void runReduce(const float* x, float* out, const std::vector<int64_t>& shape, co
   for (int i = G - 1; i >= 0; --i) is[i] = s, s *= shape[i];
   const int64_t total = s;
   const double init = OP == kMax ? -INFINITY : OP == kMin ? INFINITY : 0.0;
-  const int nt = total < 32768 ? 1 : omp_get_max_threads();
+  const int nt = threadsFor(total);
   const bool privateAcc = red[0] && nt > 1;
   std::vector<double> shared(outSize, init);
   std::vector<std::vector<double>> priv(privateAcc ? nt : 0);
   const int64_t inner = shape[G - 1];
   const bool innerRed = red[G - 1];
   int64_t outer = total / inner;
-#pragma omp parallel num_threads(nt)
-  {
-    int t = omp_get_thread_num(), n = omp_get_num_threads();
+  parallelRun(nt, [&](int t, int n) {
     double* A = shared.data();
     if (privateAcc) {
       priv[t].assign(outSize, init);
@@ -82,7 +80,7 @@ void runReduce(const float* x, float* out, const std::vector<int64_t>& shape, co
         }
       }
     }
-  }
+  });
   if (privateAcc)
     for (auto& p : priv)
       for (int64_t i = 0; i < outSize; ++i) acc<OP>(shared[i], p[i]);
@@ -117,6 +115,36 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     case kMin: runReduce<kMin>(x, out, shape, red, outSize, count); break;
     default: throw Napi::Error::New(info.Env(), "naslung_native: unknown reduce op");
   }
+  return info.Env().Undefined();
+}
+
+}  // namespace naslung
+
+namespace naslung {
+
+// argReduce(isMin, x, outer, axisLen, inner, out Int32Array[outer*inner]): index of the first
+// maximum (minimum) along the middle axis of x viewed as [outer, axisLen, inner], as tfjs's ArgMax.
+Napi::Value ArgReduce(const Napi::CallbackInfo& info) {
+  bool isMin = info[0].As<Napi::Boolean>().Value();
+  const float* x = F32(info[1], "argReduce x");
+  int64_t outer = info[2].As<Napi::Number>().Int64Value(), len = info[3].As<Napi::Number>().Int64Value(),
+          inner = info[4].As<Napi::Number>().Int64Value();
+  auto outArr = info[5].As<Napi::Int32Array>();
+  int32_t* out = outArr.Data();
+  parallelRun(threadsFor(outer * len * inner), [&](int t, int n) {
+    int64_t o0 = outer * t / n, o1 = outer * (t + 1) / n;
+    std::vector<float> best(inner);
+    for (int64_t o = o0; o < o1; ++o) {
+      const float* px = x + o * len * inner;
+      int32_t* po = out + o * inner;
+      for (int64_t j = 0; j < inner; ++j) best[j] = px[j], po[j] = 0;
+      for (int64_t k = 1; k < len; ++k) {
+        const float* row = px + k * inner;
+        for (int64_t j = 0; j < inner; ++j)
+          if (isMin ? row[j] < best[j] : row[j] > best[j]) best[j] = row[j], po[j] = (int32_t)k;
+      }
+    }
+  });
   return info.Env().Undefined();
 }
 

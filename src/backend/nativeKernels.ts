@@ -69,3 +69,4 @@ export function setNativeKernelsEnabled(on: boolean): void {
 export function nativeKernelsEnabled(): boolean {
   return enabled;
 }
+export { fallbackCounts as nativeFallbackCounts } from "./native/kernels";

@@ -139,6 +139,71 @@ test("sum, mean, max and min over any axes match stock", async (t) => {
   tf.dispose([x, large]);
 });
 
+test("comparisons (bool output) and bool-mask products match stock", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  const a = tf.round(rand([2, 5, 3, 4, 6], -2, 2)), b = tf.round(rand([6], -2, 2));
+  const ops: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor][] = [
+    ["equal", tf.equal], ["notEqual", tf.notEqual], ["greater", tf.greater],
+    ["greaterEqual", tf.greaterEqual], ["less", tf.less], ["lessEqual", tf.lessEqual],
+  ];
+  for (const [name, op] of ops) {
+    assertSame(name, () => tf.cast(op(a, b), "float32"));
+    setNativeKernelsEnabled(true);
+    const r = op(a, b);
+    assert.equal(r.dtype, "bool", name);
+    r.dispose();
+  }
+  // tf.max's gradient multiplies dy by cast(equal(x, max), float32), whose buffer is a Uint8Array.
+  assertSame("mul by a cast bool mask", () => tf.mul(a, tf.cast(tf.equal(a, b), "float32")));
+  tf.dispose([a, b]);
+});
+
+test("slice, pad, concat, split and transpose match stock", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  const x = rand([3, 7, 5, 6, 4]);
+  assertSame("slice", () => tf.slice(x, [1, 2, 0, 3, 1], [2, 4, 5, 2, 3]));
+  assertSame("slice -1 sizes", () => tf.slice(x, [0, 1, 1, 1, 0], [-1, -1, 3, -1, -1]));
+  assertSame("slice last axis", () => tf.slice(x, [0, 0, 0, 0, 2], [3, 7, 5, 6, 1]));
+  assertSame("pad", () => tf.pad(x, [[0, 0], [1, 1], [0, 2], [1, 0], [0, 0]]));
+  assertSame("pad constant", () => tf.pad(x, [[1, 0], [1, 1], [0, 0], [0, 1], [2, 1]], 0.5));
+  const y = rand([3, 7, 5, 6, 2]), z = rand([3, 7, 5, 6, 1]);
+  assertSame("concat last axis", () => tf.concat([x, y, z], -1));
+  const w = rand([3, 2, 5, 6, 4]);
+  assertSame("concat axis 1", () => tf.concat([x, w], 1));
+  for (const [sizes, axis] of [[[1, 3], -1], [[2, 5], 1], [3, 0]] as [number[] | number, number][]) {
+    const parts = () => tf.split(x, sizes, axis);
+    const n = Array.isArray(sizes) ? sizes.length : sizes;
+    for (let i = 0; i < n; i++) assertSame(`split ${sizes} axis ${axis} part ${i}`, () => {
+      const p = parts();
+      const keep = p[i];
+      tf.dispose(p.filter((_, j) => j !== i));
+      return keep;
+    });
+  }
+  for (const perm of [[0, 2, 1, 3, 4], [4, 3, 2, 1, 0], [0, 1, 2, 4, 3], [1, 0, 2, 3, 4]])
+    assertSame(`transpose ${perm}`, () => tf.transpose(x, perm));
+  const oh = tf.oneHot(tf.tensor1d([2, 0, 1, 3], "int32"), 5); // int32 backed by a Float32Array
+  assertSame("transpose of oneHot", () => tf.cast(tf.transpose(tf.reshape(oh, [4, 5, 1]), [0, 2, 1]), "float32"));
+  const ints = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3], "int32");
+  assert.deepEqual(Array.from(tf.transpose(ints, [0, 2, 1]).dataSync()), [1, 4, 2, 5, 3, 6]);
+  tf.dispose([x, y, z, w, oh, ints]);
+});
+
+test("argMax / argMin (first extremum on ties) match stock", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  const x = tf.round(rand([4, 9, 3, 5], -2, 2)); // rounded: many ties
+  for (const axis of [0, 1, 2, 3, -1]) {
+    assertSame(`argMax axis ${axis}`, () => tf.cast(tf.argMax(x, axis), "float32"));
+    assertSame(`argMin axis ${axis}`, () => tf.cast(tf.argMin(x, axis), "float32"));
+  }
+  const big = tf.round(rand([70000, 4, 1], -3, 3));
+  assertSame("argMax large", () => tf.cast(tf.argMax(big, 1), "float32"));
+  tf.dispose([x, big]);
+});
+
 test("non-float32 inputs fall back to the stock kernels", async (t) => {
   await ready;
   if (skip()) return t.skip(skip() as string);

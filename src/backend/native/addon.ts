@@ -9,10 +9,14 @@ export interface NativeAddon {
   /** kind 0: (x, filter) -> y; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter. `p` = 21 ints, see conv.cc. */
   conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Broadcast binary op; strides per output dimension, 0 where the operand is broadcast. */
-  binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, outShape: Int32Array): void;
+  binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array | Uint8Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** `reduced[i]` = 1 where axis i is reduced; `out` has the product of the kept dims. */
   reduce(op: number, x: Float32Array, shape: Int32Array, reduced: Int32Array, out: Float32Array): void;
+  /** dst[dstOff + i.dstStrides] = src[srcOff + i.srcStrides] over `shape`; last dim contiguous on both sides. */
+  copyStrided(src: Float32Array, srcOff: number, srcStrides: Int32Array, dst: Float32Array, dstOff: number, dstStrides: Int32Array, shape: Int32Array): void;
+  /** Index of the first max (min) along the middle axis of x viewed as [outer, len, inner]. */
+  argReduce(isMin: boolean, x: Float32Array, outer: number, len: number, inner: number, out: Int32Array): void;
   clearCaches(): void;
 }
 

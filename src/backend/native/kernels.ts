@@ -10,11 +10,28 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): TensorInfo;
 }
 
-/** The backend's own Float32Array for a float32 tensor, or null (other dtype / layout). */
+/**
+ * The backend's own Float32Array for a float32 tensor, or null (other dtype). A float32 tensor
+ * made by casting bool/int32 shares the source's Uint8Array/Int32Array (tfjs's Cast skips the
+ * copy): those are converted once here (max-pool gradients multiply by such a cast mask).
+ */
 function f32(backend: CpuBackend, t: TensorInfo): Float32Array | null {
   if (t.dtype !== "float32") return null;
   const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : null;
+  if (v instanceof Float32Array) return v;
+  if (v instanceof Uint8Array || v instanceof Int32Array) return Float32Array.from(v);
+  return null;
+}
+
+/** Row-major element strides of a shape. */
+function stridesOf(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; --i) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
 }
 
 function size(shape: number[]): number {
@@ -47,9 +64,18 @@ function dilationsAreOne(d: unknown): boolean {
   return (d as number[]).every((v) => v === 1);
 }
 
+/** Calls that fell back to the stock kernel, by kernel name (for profiling and tests). */
+export const fallbackCounts: Record<string, number> = {};
+
 /** Native kernelFuncs by tfjs kernel name; each falls back to `stock[name]` outside its domain. */
-export function nativeKernelFuncs(addon: NativeAddon, stock: Record<string, KernelFunc>): Record<string, KernelFunc> {
+export function nativeKernelFuncs(addon: NativeAddon, stock0: Record<string, KernelFunc>): Record<string, KernelFunc> {
   const k: Record<string, KernelFunc> = {};
+  const stock = new Proxy(stock0, {
+    get(target, name: string) {
+      fallbackCounts[name] = (fallbackCounts[name] ?? 0) + 1;
+      return target[name];
+    },
+  });
 
   k.Conv3D = (args) => {
     const backend = args.backend as unknown as CpuBackend;
@@ -94,17 +120,21 @@ export function nativeKernelFuncs(addon: NativeAddon, stock: Record<string, Kern
   };
 
   // Broadcast binary ops (op codes match eltwise.cc).
-  const binaryOps: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
+  const binaryOps: Record<string, number> = {
+    Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6,
+    Equal: 7, NotEqual: 8, Greater: 9, GreaterEqual: 10, Less: 11, LessEqual: 12,
+  };
   for (const [name, op] of Object.entries(binaryOps)) {
+    const isCompare = op >= 7;
     k[name] = (args) => {
       const backend = args.backend as unknown as CpuBackend;
       const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
       const av = f32(backend, a), bv = f32(backend, b);
       if (!av || !bv) return stock[name](args);
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(size(shape));
+      const out = isCompare ? new Uint8Array(size(shape)) : new Float32Array(size(shape));
       addon.binary(op, av, broadcastStrides(a.shape, shape), bv, broadcastStrides(b.shape, shape), out, Int32Array.from(shape));
-      return backend.makeTensorInfo(shape, "float32", out);
+      return backend.makeTensorInfo(shape, isCompare ? "bool" : "float32", out as Float32Array);
     };
   }
 
@@ -140,6 +170,103 @@ export function nativeKernelFuncs(addon: NativeAddon, stock: Record<string, Kern
       const out = new Float32Array(size(outShape));
       addon.reduce(op, xv, Int32Array.from(x.shape), reduced, out);
       return backend.makeTensorInfo(outShape, "float32", out);
+    };
+  }
+  // Strided copies: Slice, PadV2, Concat, SplitV.
+  const copy = (src: Float32Array, srcOff: number, srcStrides: number[], dst: Float32Array, dstOff: number, dstStrides: number[], shape: number[]) =>
+    addon.copyStrided(src, srcOff, Int32Array.from(srcStrides), dst, dstOff, Int32Array.from(dstStrides), Int32Array.from(shape));
+
+  k.Slice = (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = f32(backend, x);
+    if (!xv || x.shape.length === 0) return stock.Slice(args);
+    const { begin, size: sz } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, sz);
+    const xs = stridesOf(x.shape);
+    const out = new Float32Array(size(s));
+    copy(xv, b.reduce((acc, bi, i) => acc + bi * xs[i], 0), xs, out, 0, stridesOf(s), s);
+    return backend.makeTensorInfo(s, "float32", out);
+  };
+
+  k.PadV2 = (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = f32(backend, x);
+    if (!xv || x.shape.length === 0) return stock.PadV2(args);
+    const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+    const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+    const os = stridesOf(outShape);
+    const out = new Float32Array(size(outShape));
+    if (constantValue) out.fill(constantValue);
+    copy(xv, 0, stridesOf(x.shape), out, paddings.reduce((acc, p, i) => acc + p[0] * os[i], 0), os, x.shape);
+    return backend.makeTensorInfo(outShape, "float32", out);
+  };
+
+  k.Concat = (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const vals = inputs.map((t) => f32(backend, t));
+    if (inputs.length === 0 || vals.some((v) => !v)) return stock.Concat(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, inputs[0].shape)[0];
+    const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+    const os = stridesOf(outShape);
+    const out = new Float32Array(size(outShape));
+    let offset = 0;
+    inputs.forEach((t, i) => {
+      copy(vals[i] as Float32Array, 0, stridesOf(t.shape), out, offset * os[axis], os, t.shape);
+      offset += t.shape[axis];
+    });
+    return backend.makeTensorInfo(outShape, "float32", out);
+  };
+
+  k.SplitV = (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = f32(backend, x);
+    if (!xv || x.shape.length === 0) return stock.SplitV(args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const xs = stridesOf(x.shape);
+    let begin = 0;
+    return sizes.map((sz) => {
+      const shape = x.shape.slice();
+      shape[ax] = sz;
+      const out = new Float32Array(size(shape));
+      copy(xv, begin * xs[ax], xs, out, 0, stridesOf(shape), shape);
+      begin += sz;
+      return backend.makeTensorInfo(shape, "float32", out);
+    });
+  };
+  k.Transpose = (args) => {
+    const backend = args.backend as unknown as CpuBackend;
+    const { x } = args.inputs as { x: TensorInfo };
+    const v = backend.data.get(x.dataId).values;
+    // Any 4-byte array: tfjs's OneHot, for one, returns int32 tensors backed by a Float32Array.
+    if (!(v instanceof Float32Array || v instanceof Int32Array) || x.shape.length === 0) return stock.Transpose(args);
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const xs = stridesOf(x.shape);
+    const outShape = perm.map((p) => x.shape[p]);
+    const out = v instanceof Int32Array ? new Int32Array(size(outShape)) : new Float32Array(size(outShape));
+    addon.copyStrided(v as Float32Array, 0, Int32Array.from(perm.map((p) => xs[p])), out as Float32Array, 0, Int32Array.from(stridesOf(outShape)), Int32Array.from(outShape));
+    return backend.makeTensorInfo(outShape, x.dtype, out as Float32Array);
+  };
+
+  for (const [name, isMin] of [["ArgMax", false], ["ArgMin", true]] as [string, boolean][]) {
+    k[name] = (args) => {
+      const backend = args.backend as unknown as CpuBackend;
+      const { x } = args.inputs as { x: TensorInfo };
+      const xv = f32(backend, x);
+      if (!xv || x.shape.length === 0) return stock[name](args);
+      const axes = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape);
+      if (axes.length !== 1) return stock[name](args);
+      const ax = axes[0];
+      const outer = size(x.shape.slice(0, ax)), inner = size(x.shape.slice(ax + 1));
+      const outShape = x.shape.filter((_, i) => i !== ax);
+      const out = new Int32Array(outer * inner);
+      addon.argReduce(isMin, xv, outer, x.shape[ax], inner, out);
+      return backend.makeTensorInfo(outShape, "int32", out as unknown as Float32Array);
     };
   }
   return k;
