@@ -23,13 +23,40 @@ export class BatchNorm3d {
 
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
     if (!ctx.training) {
-      const inv = tf.rsqrt(tf.add(this.runningVar, this.eps));
-      return tf.add(tf.mul(tf.sub(x, this.runningMean), tf.mul(inv, this.gamma)), this.beta);
+      // y = x * scale + shift with per-channel scale/shift: two passes over x.
+      const scale = tf.mul(tf.rsqrt(tf.add(this.runningVar, this.eps)), this.gamma);
+      return tf.add(tf.mul(x, scale), tf.sub(this.beta, tf.mul(this.runningMean, scale)));
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
-    if (ctx.updateStats) this.updateRunning(mean as tf.Tensor1D, variance as tf.Tensor1D, x.size / this.channels);
-    const inv = tf.rsqrt(tf.add(variance, this.eps));
-    return tf.add(tf.mul(tf.sub(x, mean), tf.mul(inv, this.gamma)), this.beta);
+    return this.trainForward(x, this.gamma, this.beta, ctx.updateStats);
+  }
+
+  /**
+   * Training-mode BN with the textbook backward (Ioffe & Szegedy 2015, sec. 3):
+   * dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)), dgamma = sum(dy * xhat),
+   * dbeta = sum(dy). Hand-written because autodiff through tf.moments makes about three times
+   * as many full-size passes; the golden tests check it against PyTorch.
+   */
+  private trainForward(x: tf.Tensor5D, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor5D {
+    const axes = [0, 1, 2, 3];
+    const n = x.size / this.channels;
+    const f = tf.customGrad(((xIn: tf.Tensor5D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const { mean, variance } = tf.moments(xIn, axes);
+      if (updateStats) this.updateRunning(mean as tf.Tensor1D, variance as tf.Tensor1D, n);
+      const inv = tf.rsqrt(tf.add(variance, this.eps));
+      const xhat = tf.mul(tf.sub(xIn, mean), inv);
+      save([xhat, inv, g]);
+      return {
+        value: tf.add(tf.mul(xhat, g), b),
+        gradFunc: (dy: tf.Tensor5D, saved: tf.Tensor[]) => {
+          const [xh, iv, gm] = saved;
+          const dbeta = tf.sum(dy, axes);
+          const dgamma = tf.sum(tf.mul(dy, xh), axes);
+          const centred = tf.sub(tf.sub(dy, tf.div(dbeta, n)), tf.mul(xh, tf.div(dgamma, n)));
+          return [tf.mul(centred, tf.mul(gm, iv)), dgamma, dbeta];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor5D;
+    return f(x, gamma, beta);
   }
 
   private updateRunning(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
