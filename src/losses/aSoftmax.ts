@@ -39,7 +39,11 @@ export function aSoftmaxLambda(iteration: number, s: LambdaSchedule = {}): numbe
   return Math.max(lambdaMin, lambdaBase * Math.pow(1 + gamma * iteration, -power));
 }
 
-function labelTensor(labels: tf.Tensor1D | number[] | Int32Array, n: number, where: string): tf.Tensor1D {
+function labelTensor(labels: tf.Tensor1D | number[] | Int32Array, n: number, k: number, where: string): tf.Tensor1D {
+  if (!(labels instanceof tf.Tensor)) {
+    const bad = Array.from(labels).findIndex((v) => !Number.isInteger(v) || v < 0 || v >= k);
+    if (bad >= 0) throw new Error(`${where}: labels[${bad}] = ${labels[bad]} is not a class index in 0..${k - 1}`);
+  }
   const t = labels instanceof tf.Tensor ? labels : tf.tensor1d(Array.from(labels), "int32");
   if (t.rank !== 1 || t.shape[0] !== n) throw new Error(`${where}: labels must be a length-${n} vector (got shape [${t.shape}])`);
   return t.dtype === "int32" ? t : tf.cast(t, "int32");
@@ -66,7 +70,7 @@ export function aSoftmaxLoss(
   return tf.tidy(() => {
     const [n, k] = out.cos.shape;
     if (out.psi.shape[0] !== n || out.psi.shape[1] !== k) throw new Error(`aSoftmaxLoss: cos [${out.cos.shape}] and psi [${out.psi.shape}] differ in shape`);
-    const onehot = tf.oneHot(labelTensor(labels, n, "aSoftmaxLoss"), k).toFloat() as tf.Tensor2D;
+    const onehot = tf.oneHot(labelTensor(labels, n, k, "aSoftmaxLoss"), k).toFloat() as tf.Tensor2D;
     let logits = out.cos;
     if (opts.applyMargin ?? true) {
       const lambda = aSoftmaxLambda(opts.iteration, opts);
@@ -80,7 +84,7 @@ export function aSoftmaxLoss(
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | number[] | Int32Array): tf.Scalar {
   return tf.tidy(() => {
     const [n, k] = logits.shape;
-    const onehot = tf.oneHot(labelTensor(labels, n, "softmaxCrossEntropy"), k).toFloat() as tf.Tensor2D;
+    const onehot = tf.oneHot(labelTensor(labels, n, k, "softmaxCrossEntropy"), k).toFloat() as tf.Tensor2D;
     return crossEntropy(logits, onehot, 0);
   });
 }

@@ -41,6 +41,7 @@ test("A-Softmax replaces only the target logit by (lambda cos + psi) / (1 + lamb
   const late = aSoftmaxLoss(out, labels, { iteration: 1e5 }).dataSync()[0];
   assert.ok(late > got);
   assert.throws(() => aSoftmaxLoss(out, [0, 1, 1], { iteration: 1 }), /labels must be a length-2 vector/);
+  assert.throws(() => softmaxCrossEntropy(out.cos, [0, 2]), /labels\[1\] = 2 is not a class index in 0..1/);
   tf.dispose([out.cos, out.psi]);
 });
 
