@@ -57,7 +57,8 @@ export class ParamStore {
   /** Copies every weight out to plain arrays. */
   getWeights(): WeightMap {
     const out: WeightMap = {};
-    for (const [name, v] of this.all()) out[name] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
+    // dataSync may return the backend's own buffer (CPU backend): copy so callers cannot alias weights.
+    for (const [name, v] of this.all()) out[name] = { shape: v.shape.slice(), data: Float32Array.from(v.dataSync()) };
     return out;
   }
 

@@ -137,3 +137,13 @@ test("lastStageHook sees the last stage's 4^3 output and its return value replac
   x.dispose();
   net.dispose();
 });
+
+test("getWeights returns copies: mutating them does not change the model", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const net = createModel(SMALL, { seed: 8 });
+  const w = net.getWeights();
+  const orig = w["head.weight"].data[0];
+  w["head.weight"].data[0] = 1234;
+  assert.equal(net.getWeights()["head.weight"].data[0], orig);
+  net.dispose();
+});
