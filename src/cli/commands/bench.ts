@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { initBackend, describeBackend } from "../../backend/select";
+import { DEFAULT_BENCH_CASES, BenchCase, runBenchCase, createBenchHarness, profileKernels } from "../../train/bench";
+
+function parseCase(spec: string): BenchCase {
+  const at = spec.lastIndexOf("@");
+  const batch = at > 0 ? Number(spec.slice(at + 1)) : 8;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`--case "${spec}": batch after @ must be a positive integer`);
+  return { config: at > 0 ? spec.slice(0, at) : spec, batch };
+}
+
+/**
+ * `naslung bench [--json]`: training and inference throughput on 32^3 inputs with A-Softmax for
+ * Model-1 at batch 8 and 32 and reference config 2 at batch 8 (issue "fast CPU"), one JSON line
+ * per case; the stock-kernel figure is ONE training step with the native kernels switched off.
+ */
+export function register(program: Command): void {
+  program
+    .command("bench")
+    .description("training/inference throughput of Model-1 and config 2 on the active backend (issue: fast CPU)")
+    .option("--json", "print one JSON line per case")
+    .option("--case <spec...>", "cases as CONFIG@BATCH (registered name or architecture), default: the issue's three")
+    .option("--steps <n>", "timed training steps per case (median)", "10")
+    .option("--infer-steps <n>", "timed inference batches per case (median)", "20")
+    .option("--no-stock", "skip the one-step stock-kernel comparison (~100 s per case at batch 8)")
+    .option("--profile", "print per-kernel time of 3 training steps of each case instead")
+    .option("--backend <name>", "backend to request (default: NASLUNG_BACKEND or auto)")
+    .action(async (o: { json?: boolean; case?: string[]; steps: string; inferSteps: string; stock: boolean; profile?: boolean; backend?: string }) => {
+      const b = await initBackend({ backend: o.backend, quiet: !!o.json });
+      const cases = o.case ? o.case.map(parseCase) : DEFAULT_BENCH_CASES;
+      for (const c of cases) {
+        if (o.profile) {
+          const h = createBenchHarness(c);
+          h.trainStep();
+          h.trainStep();
+          const rows = profileKernels(() => {
+            for (let i = 0; i < 3; i++) h.trainStep();
+          });
+          h.dispose();
+          const total = rows.reduce((a, r) => a + r.ms, 0) / 3;
+          console.log(`# ${c.config} batch ${c.batch} (${describeBackend(b)}): ${total.toFixed(1)} ms/step in kernels`);
+          for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${(r.ms / 3).toFixed(2).padStart(9)} ms ${String(r.calls / 3).padStart(6)} calls`);
+          continue;
+        }
+        const r = runBenchCase(c, { backend: b.name, trainSteps: Number(o.steps), inferSteps: Number(o.inferSteps), stock: o.stock });
+        if (o.json) console.log(JSON.stringify(r));
+        else
+          console.log(
+            `${r.config} batch ${r.batch} (${r.params} params): train ${r.trainSamplesPerSec} samples/s, infer ${r.inferSamplesPerSec} samples/s` +
+              (r.stockTrainSamplesPerSec === null ? "" : `, stock kernels train ${r.stockTrainSamplesPerSec} samples/s (one step)`) +
+              `, peak RSS ${r.peakRssMB} MB`,
+          );
+      }
+    });
+}
