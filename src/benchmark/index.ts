@@ -1,3 +1,4 @@
 export * from "./logistic";
 export * from "./baselines";
 export * from "./pretrained";
+export * from "./lidcBenchmark";
