@@ -9,6 +9,9 @@
  * the nodule's world centre (the doctor file's coordinates; the preprocessed-space coordinates
  * of the other file depend on DeepLung's lung-box crop, which we recompute instead). Test folds
  * are the LUNA16 subsets 0..9, as in the reference (by series, so no patient spans two folds).
+ * Where the LIDC tree holds the series' XML, each nodule is also matched to our own clustering of
+ * the readers' marks (`meta.xml`, summary in `stats.xmlCheck`), measuring how well our annotation
+ * pipeline reproduces DeepLung's labels.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -22,7 +25,9 @@ import { meanStd, zScoreInPlace } from "../preprocess/window";
 import { repoRoot } from "../util/provenance";
 import { cacheKey, cachedDataset } from "./cache";
 import { alignDoctorToDeepLung, readDeepLungDoctor, readDeepLungLabels, readLidcLunaMap } from "./importers";
-import { aggregateMalignancy } from "./labels";
+import { readLidcXml } from "../io/lidcXml";
+import { clusterReads, geometryFromVolume } from "./cluster";
+import { aggregateMalignancy, labelFromMalignancy } from "./labels";
 import type { NoduleDataset, NoduleSample } from "./sample";
 
 /** Bumped when the crops built here change for the same inputs. */
@@ -111,7 +116,8 @@ export function indexLuna16(lunaDir: string): Map<string, ScanSource> {
 
 /**
  * Indexes a LIDC-IDRI DICOM tree (TCIA layout `LIDC-IDRI-xxxx/<study>/<series>/*.dcm`, any depth
- * up to 5): each folder holding DICOM files is keyed by the SeriesInstanceUID of its first file.
+ * up to 5): each folder holding DICOM files is keyed by the SeriesInstanceUID of its first file;
+ * its LIDC XML is the .xml in that folder (TCIA layout) or the only .xml one level up.
  * Folders whose first file does not parse are listed in `unreadable`, not fatal.
  */
 export function indexLidcDicom(lidcDir: string): { series: Map<string, ScanSource & { xml?: string }>; unreadable: Array<{ dir: string; reason: string }> } {
@@ -132,15 +138,24 @@ export function indexLidcDicom(lidcDir: string): { series: Map<string, ScanSourc
       unreadable.push({ dir, reason: `${dcm[0]} has no SeriesInstanceUID` });
       return;
     }
-    const xml = files.find((f) => f.toLowerCase().endsWith(".xml"));
-    if (!series.has(uid)) series.set(uid, { kind: "dicom", path: dir, xml: xml ? path.join(dir, xml) : undefined });
+    // TCIA puts the reading-session XML beside the slices; naslung cohorts one folder up.
+    const own = files.find((f) => f.toLowerCase().endsWith(".xml"));
+    let xml = own ? path.join(dir, own) : undefined;
+    if (!xml) {
+      const up = fs.readdirSync(path.dirname(dir)).filter((f) => f.toLowerCase().endsWith(".xml"));
+      if (up.length === 1) xml = path.join(path.dirname(dir), up[0]);
+    }
+    if (!series.has(uid)) series.set(uid, { kind: "dicom", path: dir, xml });
   });
   return { series, unreadable };
 }
 
+/** A nodule matched to its scan (and, when the LIDC tree has one, the series' XML annotations). */
+export type PlannedNodule = ReferenceNodule & { source: ScanSource; fold?: number; annotations?: string };
+
 /** Which nodules can be built from the available scans. */
 export interface ReferencePlan {
-  items: Array<ReferenceNodule & { source: ScanSource; fold?: number }>;
+  items: PlannedNodule[];
   /** Nodules whose series is in neither folder. */
   missing: ReferenceNodule[];
   seriesFound: number;
@@ -151,7 +166,11 @@ export interface ReferencePlan {
  * Matches nodules to scans: LUNA16 .mhd first (it carries the subset = fold), else the LIDC DICOM
  * folder; a DICOM-only series takes its fold from the LUNA16 index when the same series is there.
  */
-export function planReferenceSet(nodules: ReferenceNodule[], luna?: Map<string, ScanSource>, lidc?: Map<string, ScanSource>): ReferencePlan {
+export function planReferenceSet(
+  nodules: ReferenceNodule[],
+  luna?: Map<string, ScanSource>,
+  lidc?: Map<string, ScanSource & { xml?: string }>,
+): ReferencePlan {
   const items: ReferencePlan["items"] = [];
   const missing: ReferenceNodule[] = [];
   const found = new Set<string>();
@@ -164,9 +183,50 @@ export function planReferenceSet(nodules: ReferenceNodule[], luna?: Map<string, 
       continue;
     }
     found.add(n.seriesUid);
-    items.push({ ...n, source: src, fold: src.subset ?? luna?.get(n.seriesUid)?.subset });
+    const xml = lidc?.get(n.seriesUid)?.xml;
+    items.push({ ...n, source: src, fold: src.subset ?? luna?.get(n.seriesUid)?.subset, ...(xml ? { annotations: xml } : {}) });
   }
   return { items, missing, seriesFound: found.size, seriesMissing: lost.size };
+}
+
+/** Our own reading of a reference nodule from the LIDC XML: the matched reader cluster. */
+export interface XmlCrossCheck {
+  /** Distance from the reference centre to the cluster centroid (mm). */
+  distanceMm: number;
+  readers: number;
+  scores: number[];
+  meanMalignancy?: number;
+  /** Our label rule on the cluster's ratings (null: dropped). */
+  label: 0 | 1 | null;
+}
+
+/**
+ * Clusters the series' LIDC XML marks (pylidc rule, see cluster.ts) and matches each reference
+ * nodule to the nearest cluster centroid within max(3 mm, radius): how far our own annotation
+ * pipeline agrees with DeepLung's list. Unmatched nodules map to null.
+ */
+export function crossCheckWithXml(items: ReferenceNodule[], xmlFile: string, volume: Volume): Map<string, XmlCrossCheck | null> {
+  const msg = readLidcXml(xmlFile, { lenient: true });
+  const clusters = clusterReads(msg.sessions, geometryFromVolume(volume));
+  const out = new Map<string, XmlCrossCheck | null>();
+  for (const it of items) {
+    let best: (typeof clusters)[number] | undefined;
+    let bestD = Infinity;
+    for (const c of clusters) {
+      const d = Math.hypot(c.centroid[0] - it.worldXYZ[0], c.centroid[1] - it.worldXYZ[1], c.centroid[2] - it.worldXYZ[2]);
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    out.set(
+      it.id,
+      best && bestD <= Math.max(3, it.diameterMm / 2)
+        ? { distanceMm: bestD, readers: best.marks.length, scores: best.scores, meanMalignancy: aggregateMalignancy(best.scores), label: labelFromMalignancy(best.scores) }
+        : null,
+    );
+  }
+  return out;
 }
 
 /** Loads a scan's HU volume (.mhd via readMetaImage; DICOM via loadSeries, lenient: LIDC has duplicate slices). */
@@ -205,7 +265,7 @@ function scanStamp(src: ScanSource): string {
 export async function prepareReferenceSet(
   plan: ReferencePlan,
   options: PrepareReferenceOptions = {},
-): Promise<NoduleDataset & { cacheHit: boolean; cacheDir?: string; seriesProcessed: number }> {
+): Promise<NoduleDataset & { cacheHit: boolean; cacheDir?: string; seriesProcessed: number; stats?: Record<string, unknown> }> {
   const pc = resolvePreprocess(options);
   const bySeries = new Map<string, ReferencePlan["items"]>();
   for (const it of plan.items) {
@@ -224,9 +284,22 @@ export async function prepareReferenceSet(
   };
   const build = async () => {
     const samples: NoduleSample[] = [];
+    const xmlCheck = { series: 0, nodules: 0, matched: 0, labelAgree: 0 };
     series.forEach((uid, k) => {
       const items = bySeries.get(uid)!;
-      const prepared = prepareVolume(loadScan(items[0].source), pc);
+      const hu = loadScan(items[0].source);
+      const fromXml = items[0].annotations ? crossCheckWithXml(items, items[0].annotations, hu) : undefined;
+      if (fromXml) {
+        xmlCheck.series++;
+        xmlCheck.nodules += items.length;
+        for (const it of items) {
+          const x = fromXml.get(it.id);
+          if (!x) continue;
+          xmlCheck.matched++;
+          if (x.label === it.label) xmlCheck.labelAgree++;
+        }
+      }
+      const prepared = prepareVolume(hu, pc);
       for (const it of items) {
         const { crop } = cropAt(prepared, it.worldXYZ);
         samples.push({
@@ -245,6 +318,7 @@ export async function prepareReferenceSet(
             meanMalignancy: aggregateMalignancy(it.scores),
             deeplungZyx: it.deeplungZyx,
             source: it.source.path,
+            ...(fromXml ? { xml: fromXml.get(it.id) } : {}),
           },
         });
       }
@@ -258,14 +332,14 @@ export async function prepareReferenceSet(
     const malignant = samples.filter((s) => s.label === 1).length;
     return {
       dataset: { name, source, synthetic: false, samples } as NoduleDataset,
-      stats: { samples: samples.length, malignant, benign: samples.length - malignant, series: series.length },
+      stats: { samples: samples.length, malignant, benign: samples.length - malignant, series: series.length, xmlCheck },
     };
   };
   if (options.cacheDir === null) {
     const r = await build();
-    return { ...r.dataset, cacheHit: false, seriesProcessed: series.length };
+    return { ...r.dataset, cacheHit: false, seriesProcessed: series.length, stats: r.stats };
   }
   const root = options.cacheDir ?? path.join(repoRoot, "data", "cache");
   const r = await cachedDataset(root, name, cacheKey(keyed), keyed, build);
-  return { ...r.dataset, cacheHit: r.hit, cacheDir: r.dir, seriesProcessed: series.length };
+  return { ...r.dataset, cacheHit: r.hit, cacheDir: r.dir, seriesProcessed: series.length, stats: r.index.stats as Record<string, unknown> | undefined };
 }

@@ -12,6 +12,9 @@ import type { ReferenceNodule } from "../../src/data/referenceSet";
 import { petCtCases, readPetCtBoxes, locateBoxes } from "../../src/data/petct";
 import { loadSeries } from "../../src/io/dicom";
 import { repoRoot, sharedDataDir, slowTests } from "../../src/util/provenance";
+import { generatePatient, writePatient } from "../../src/data/synthetic/cohort";
+import { clusterReads, geometryFromVolume } from "../../src/data/cluster";
+import { readLidcXml } from "../../src/io/lidcXml";
 
 const UID = "1.3.6.1.4.1.14519.5.2.1.6279.6001.100398138793540579077826395208"; // the crop-sample series (LUNA16 subset5)
 
@@ -139,6 +142,41 @@ test("prepare from a real DICOM series (reference preprocessing) crops at a tumo
   assert.ok(Math.abs(centre - 170) > 1);
   assert.ok(s.crop.filter((v) => v < 0.4).length > 500);
   assert.ok(s.crop.filter((v) => Math.abs(v * 255 - 170) < 0.01).length < 0.1 * s.crop.length);
+});
+
+test("LIDC DICOM + XML (SYNTHETIC patient written as files): crops plus our own XML clustering cross-check", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "refset-xml-"));
+  const p = generatePatient(1, { seed: 5, matrix: 128, zExtentMm: 80 });
+  writePatient(root, p);
+  const { series } = indexLidcDicom(root);
+  const src = series.get(p.truth.seriesInstanceUid)!;
+  assert.ok(src, "series indexed");
+  assert.equal(src.xml, path.join(root, p.truth.patientId, "annotations.xml"));
+  // Reference list = the generator's truth (label = truth class), as DeepLung's list is for LIDC.
+  const nodules: ReferenceNodule[] = p.truth.nodules.map((n) => ({
+    id: `${p.truth.seriesInstanceUid}-${n.index}`,
+    seriesUid: p.truth.seriesInstanceUid,
+    worldXYZ: n.center,
+    diameterMm: n.diameterMm,
+    label: n.malignant ? 1 : 0,
+    scores: [],
+    deeplungZyx: [0, 0, 0],
+  }));
+  const plan = planReferenceSet(nodules, undefined, series);
+  assert.ok(plan.items.every((it) => it.annotations === src.xml));
+  const ds = await prepareReferenceSet(plan, { cacheDir: null });
+  assert.equal(ds.samples.length, nodules.length);
+  const check = ds.stats!.xmlCheck as { series: number; nodules: number; matched: number; labelAgree: number };
+  const marked = clusterReads(readLidcXml(src.xml!).sessions, geometryFromVolume(loadSeries(src.path).volume)).length;
+  const agree = ds.samples.filter((s) => (s.meta!.xml as { label: number } | null)?.label === s.label).length;
+  assert.deepEqual(check, { series: 1, nodules: nodules.length, matched: marked, labelAgree: agree });
+  // The simulated readers are noisy (a mean of exactly 3 drops a nodule), but mostly right.
+  assert.ok(agree >= marked - 1, `${agree} of ${marked} labels agree`);
+  for (const s of ds.samples) {
+    const x = s.meta!.xml as { distanceMm: number; readers: number } | null;
+    if (x) assert.ok(x.distanceMm < 3 && x.readers >= 1, `${s.id}: ${JSON.stringify(x)}`);
+  }
+  fs.rmSync(root, { recursive: true });
 });
 
 test("naslung prepare: CLI prints a JSON summary; missing arguments fail with one line", () => {

@@ -65,6 +65,7 @@ export function register(program: Command): void {
           series: ds.seriesProcessed,
           cacheHit: ds.cacheHit,
           cacheDir: ds.cacheDir,
+          xmlCheck: ds.stats?.xmlCheck,
           seconds: (Date.now() - t0) / 1000,
         });
       }
