@@ -15,3 +15,5 @@ export * as metrics from "./metrics";
 export * as train from "./train";
 export * as preprocess from "./preprocess";
 export * as benchmark from "./benchmark";
+export * as ensemble from "./ensemble";
+export * as explain from "./explain";

@@ -5,3 +5,4 @@ export * from "./evaluate";
 export * from "./members";
 export * from "./runs";
 export * from "./run";
+export * from "./study";

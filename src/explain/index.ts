@@ -5,3 +5,4 @@ export * from "./gradcam";
 export * from "./maps";
 export * from "./insideMask";
 export * from "./report";
+export * from "./study";

@@ -15,6 +15,8 @@ export interface ExplanationMap {
   nativeSize: number;
   /** The map at the crop's size (z-major), trilinearly upsampled, original scale (>= 0). */
   map: Float32Array;
+  /** Grad-CAM only: the class whose logit it explains (1 = malignant). */
+  classIndex?: number;
 }
 
 /** Everything the explainers computed for one nodule. */
@@ -66,7 +68,16 @@ function upsampleEach(maps: tf.Tensor4D, size: number): { nativeSize: number; ma
 export function explainSamples(
   model: ExplainableModel,
   samples: NoduleSample[],
-  opts: { batchSize?: number; gradCam?: boolean; inputNorm?: InputNorm | null } = {},
+  opts: {
+    batchSize?: number;
+    gradCam?: boolean;
+    /**
+     * Which logit Grad-CAM explains: `malignant` (default; the same map for every nodule) or
+     * `predicted` (the class the model chose, Selvaraju et al.'s usual choice).
+     */
+    gradCamClass?: "malignant" | "predicted";
+    inputNorm?: InputNorm | null;
+  } = {},
 ): NoduleExplanation[] {
   const bs = Math.max(1, opts.batchSize ?? 8);
   const norm = opts.inputNorm !== undefined ? opts.inputNorm : getInputNorm(model as unknown as Parameters<typeof getInputNorm>[0]);
@@ -89,10 +100,18 @@ export function explainSamples(
         const cam = gradCam(model, x, 1);
         cams = upsampleEach(cam, size);
         cam.dispose();
+        if (opts.gradCamClass === "predicted" && probs.some((p) => p < 0.5)) {
+          const cam0 = gradCam(model, x, 0);
+          const benign = upsampleEach(cam0, size);
+          cam0.dispose();
+          probs.forEach((p, i) => {
+            if (p < 0.5) cams!.maps[i] = benign.maps[i];
+          });
+        }
       }
       batch.forEach((s, i) => {
         const maps: ExplanationMap[] = perLayer.map((l, j) => ({ name: names[j], kind: "attention", nativeSize: l.nativeSize, map: l.maps[i] }));
-        if (cams) maps.push({ name: "Grad-CAM", kind: "gradcam", nativeSize: cams.nativeSize, map: cams.maps[i] });
+        if (cams) maps.push({ name: "Grad-CAM", kind: "gradcam", nativeSize: cams.nativeSize, map: cams.maps[i], classIndex: opts.gradCamClass === "predicted" && probs[i] < 0.5 ? 0 : 1 });
         out.push({ id: s.id, label: s.label, probability: probs[i], size, maps });
       });
     } finally {

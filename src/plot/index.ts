@@ -6,3 +6,5 @@ export * from "./registry";
 export * from "./training";
 export * from "./search";
 export * from "./architecture";
+export * from "./ensemble";
+export * from "./explain";
