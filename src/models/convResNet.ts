@@ -72,7 +72,12 @@ export class ConvResNet {
   readonly featureChannels: number;
 
   constructor(config: ConvResConfig, opts: { seed: number }) {
-    this.config = validateConfig(config, "ConvResNet config");
+    // A private copy: later edits to the caller's object must not desynchronise `config` from the weights.
+    this.config = validateConfig(
+      { ...config, stem: [...config.stem] as [number, number], stages: config.stages.map((st) => [...st]) as ConvResConfig["stages"] },
+      "ConvResNet config",
+    );
+    config = this.config;
     if (!Number.isFinite(opts.seed)) throw new Error(`ConvResNet: seed must be a number (got ${opts.seed})`);
     this.seed = opts.seed;
     const s = (this.store = new ParamStore(opts.seed));
