@@ -73,10 +73,8 @@ export class ConvResNet {
 
   constructor(config: ConvResConfig, opts: { seed: number }) {
     // A private copy: later edits to the caller's object must not desynchronise `config` from the weights.
-    this.config = validateConfig(
-      { ...config, stem: [...config.stem] as [number, number], stages: config.stages.map((st) => [...st]) as ConvResConfig["stages"] },
-      "ConvResNet config",
-    );
+    validateConfig(config, "ConvResNet config");
+    this.config = { ...config, stem: [...config.stem] as [number, number], stages: config.stages.map((st) => [...st]) as ConvResConfig["stages"] };
     config = this.config;
     if (!Number.isFinite(opts.seed)) throw new Error(`ConvResNet: seed must be a number (got ${opts.seed})`);
     this.seed = opts.seed;

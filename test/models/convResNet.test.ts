@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/select";
 import { createModel } from "../../src/models/registry";
+import { ConvResNet } from "../../src/models/convResNet";
+import type { ConvResConfig } from "../../src/models/config";
 import { aSoftmaxLoss, softmaxCrossEntropy } from "../../src/losses/aSoftmax";
 
 // A small architecture keeps the stock-tfjs forward quick; model-1 itself runs once below.
@@ -146,4 +148,12 @@ test("getWeights returns copies: mutating them does not change the model", async
   w["head.weight"].data[0] = 1234;
   assert.equal(net.getWeights()["head.weight"].data[0], orig);
   net.dispose();
+});
+
+test("invalid configs are rejected with the field named", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const bad = { stem: [4, 4], stages: [[8], [16]], attention: "reference", head: "asoftmax" } as unknown as ConvResConfig;
+  assert.throws(() => new ConvResNet(bad, { seed: 1 }), /ConvResNet config: stages must be three lists of widths/);
+  const noStem = { stages: [[8], [16], [32]], attention: "reference", head: "asoftmax" } as unknown as ConvResConfig;
+  assert.throws(() => new ConvResNet(noStem, { seed: 1 }), /stem must be two widths/);
 });
