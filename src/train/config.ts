@@ -53,6 +53,12 @@ export interface TrainConfig {
   attention: "reference" | "cbam" | "none";
   head: "asoftmax" | "linear";
   loss: LossName;
+  /**
+   * A-Softmax margin annealing (SphereFace): lambda = max(lambdaMin, lambdaBase (1 + gamma it)^-power),
+   * it = optimizer step from 1. Defaults 5, 1500, 0.1, 1. lambdaBase = lambdaMin gives the full
+   * (final) margin from the first step, which short runs need to show its effect.
+   */
+  asoftmax: { lambdaMin: number; lambdaBase: number; gamma: number; power: number };
   optimizer: OptimizerConfig;
   schedule: ScheduleConfig;
   epochs: number;
@@ -67,7 +73,12 @@ export interface TrainConfig {
   preprocessing: Preprocessing;
   augment: AugmentConfig;
   folds: {
-    /** Number of folds when the samples carry no predefined `fold`. */
+    /**
+     * `auto`: the samples' predefined `fold` (LUNA16 subset / protocol fold) when every sample
+     * has one, else grouped stratified k-fold; `grouped`: always k-fold by group; `predefined`.
+     */
+    scheme: "auto" | "grouped" | "predefined";
+    /** Number of folds for grouped k-fold. */
     k: number;
     /** Which folds to run (0-based); null = all. */
     run: number[] | null;
@@ -89,6 +100,12 @@ export interface TrainConfig {
   progress: "auto" | "bar" | "log" | "none";
 }
 
+/**
+ * A config as written by hand: any subset of keys, nested objects partial, shorthands allowed
+ * (`augment: false`, `arch` as an array). `resolveTrainConfig` validates it.
+ */
+export type RawTrainConfig = { [K in keyof TrainConfig]?: unknown };
+
 /** Defaults: the reference's training recipe (mainsp.py + run_training.sh) with our protocol. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   name: "run",
@@ -99,6 +116,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   attention: "reference",
   head: "asoftmax",
   loss: "asoftmax",
+  asoftmax: { lambdaMin: 5, lambdaBase: 1500, gamma: 0.1, power: 1 },
   optimizer: { name: "sgd", lr: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.999, weightDecay: 0 },
   schedule: { name: "reference", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0 },
   epochs: 400,
@@ -107,7 +125,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 0,
   preprocessing: "standardize",
   augment: referenceAugment,
-  folds: { k: 10, run: null, innerValFraction: 0.15 },
+  folds: { scheme: "auto", k: 10, run: null, innerValFraction: 0.15 },
   earlyStopping: { patience: null, selectBy: "auc" },
   backend: "auto",
   prefetch: "auto",
@@ -183,6 +201,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   oneOf(c.head, ["asoftmax", "linear"], where, "head");
   oneOf(c.loss, ["asoftmax", "asoftmax-reference", "softmax"], where, "loss");
   need(!(c.loss !== "softmax" && c.head !== "asoftmax"), where, "loss", `"${c.loss}" needs head "asoftmax" (got head "${c.head}")`);
+  for (const k of ["lambdaMin", "lambdaBase", "gamma", "power"] as const) need(isNum(c.asoftmax[k], 0), where, `asoftmax.${k}`, "must be a non-negative number");
   oneOf(c.optimizer.name, ["sgd", "adam"], where, "optimizer.name");
   need(isNum(c.optimizer.lr, 0) && c.optimizer.lr > 0, where, "optimizer.lr", "must be a positive number");
   need(isNum(c.optimizer.momentum, 0) && c.optimizer.momentum < 1, where, "optimizer.momentum", "must be in [0, 1)");
@@ -210,6 +229,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
     need(isInt(c.augment.zeroOut.size, 0), where, "augment.zeroOut.size", "must be a non-negative integer");
     need(isNum(c.augment.zeroOut.value, -Infinity), where, "augment.zeroOut.value", "must be a number");
   }
+  oneOf(c.folds.scheme, ["auto", "grouped", "predefined"], where, "folds.scheme");
   need(isInt(c.folds.k, 2), where, "folds.k", "must be an integer >= 2");
   need(c.folds.run === null || (Array.isArray(c.folds.run) && c.folds.run.length > 0 && c.folds.run.every((f) => isInt(f, 0))), where, "folds.run", "must be null or a non-empty list of fold indices");
   need(isNum(c.folds.innerValFraction, 0) && c.folds.innerValFraction > 0 && c.folds.innerValFraction < 1, where, "folds.innerValFraction", "must be in (0, 1)");

@@ -48,7 +48,7 @@ export interface CrossValidateOptions {
 
 /** Splits the dataset: test folds, then a grouped inner validation split of each training part. */
 export function planSplit(samples: NoduleSample[], config: TrainConfig): SplitRecord {
-  const { scheme, folds } = makeFolds(samples, { k: config.folds.k, seed: config.seed });
+  const { scheme, folds } = makeFolds(samples, { k: config.folds.k, seed: config.seed, scheme: config.folds.scheme });
   return {
     scheme,
     folds: folds.map((f) => {

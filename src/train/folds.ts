@@ -15,16 +15,24 @@ export interface Fold {
 export type FoldScheme = "predefined" | "grouped-stratified";
 
 /**
- * Cross-validation folds. When every sample carries `fold` (LUNA16 subsets 0..9, or the
+ * Cross-validation folds. With scheme `auto` (default): when every sample carries `fold` (LUNA16 subsets 0..9, or the
  * protocol's fold) those are the test folds, in ascending id order. Otherwise samples are split
  * into `k` folds by `group` (patient / exam / series: a group never spans two folds), seeded, and
  * stratified: groups are dealt largest first to the fold that keeps each class's share closest
- * to 1/k (a greedy StratifiedGroupKFold).
+ * to 1/k (a greedy StratifiedGroupKFold). Scheme `grouped` ignores predefined folds (e.g. a
+ * 2-fold run on a cohort that ships 10), `predefined` requires them.
  */
-export function makeFolds(samples: NoduleSample[], opts: { k: number; seed: number }): { scheme: FoldScheme; folds: Fold[] } {
+export function makeFolds(
+  samples: NoduleSample[],
+  opts: { k: number; seed: number; scheme?: "auto" | "predefined" | "grouped" },
+): { scheme: FoldScheme; folds: Fold[] } {
   if (!samples.length) throw new Error("folds: no samples");
+  const want = opts.scheme ?? "auto";
   const withFold = samples.filter((s) => s.fold !== undefined && s.fold !== null).length;
-  if (withFold === samples.length) {
+  if (want === "predefined" && withFold !== samples.length) {
+    throw new Error(`folds: scheme "predefined" but only ${withFold} of ${samples.length} samples have a fold`);
+  }
+  if (withFold === samples.length && want !== "grouped") {
     const ids = [...new Set(samples.map((s) => s.fold as number))].sort((a, b) => a - b);
     if (ids.length < 2) throw new Error(`folds: every sample has fold ${ids[0]}; need at least two predefined folds`);
     checkGroupsWithinFolds(samples);
@@ -36,7 +44,7 @@ export function makeFolds(samples: NoduleSample[], opts: { k: number; seed: numb
     });
     return { scheme: "predefined", folds };
   }
-  if (withFold > 0) {
+  if (withFold > 0 && want !== "grouped") {
     throw new Error(`folds: ${withFold} of ${samples.length} samples have a predefined fold; either all or none must`);
   }
   const assignment = groupedStratifiedAssignment(samples, Array.from(samples.keys()), opts.k, createRng(opts.seed, "folds"));

@@ -12,3 +12,4 @@ export * from "./datasets";
 export * from "./crossValidate";
 export * from "./evaluate";
 export * from "./run";
+export * from "./geometry";

@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { aSoftmaxLoss, softmaxCrossEntropy } from "../losses/aSoftmax";
-import type { LossName } from "./config";
+import type { LossName, TrainConfig } from "./config";
 
 /**
  * The training loss of a forward output.
  * - `asoftmax`: SphereFace A-Softmax with the margin, lambda annealed per iteration
- *   (max(5, 1500/(1 + 0.1 it))); `iteration` counts from 1 at the first step.
+ *   (max(5, 1500/(1 + 0.1 it)) by default, `lambda` overrides); `iteration` counts from 1.
  * - `asoftmax-reference`: the reference's AngleLoss as it runs (margin never applied), i.e.
  *   softmax CE on |x| cos(theta).
  * - `softmax`: plain softmax CE on the logits (linear head, or cos logits).
@@ -15,8 +15,9 @@ export function trainingLoss(
   out: { logits: tf.Tensor2D; cos?: tf.Tensor2D; psi?: tf.Tensor2D },
   labels: tf.Tensor1D,
   iteration: number,
+  lambda: TrainConfig["asoftmax"] = { lambdaMin: 5, lambdaBase: 1500, gamma: 0.1, power: 1 },
 ): tf.Scalar {
   if (loss === "softmax") return softmaxCrossEntropy(out.logits, labels);
   if (!out.cos || !out.psi) throw new Error(`loss "${loss}" needs an A-Softmax head (the network returned no cos/psi)`);
-  return aSoftmaxLoss({ cos: out.cos, psi: out.psi }, labels, { iteration, applyMargin: loss === "asoftmax" });
+  return aSoftmaxLoss({ cos: out.cos, psi: out.psi }, labels, { ...lambda, iteration, applyMargin: loss === "asoftmax" });
 }

@@ -11,7 +11,7 @@ import { writeJsonAtomic } from "../util/atomic";
 import { createRng } from "../util/rng";
 import { deriveSeed } from "../util/seed";
 import { Checkpoint, EpochRecord, InputNorm, loadCheckpoint, saveCheckpoint, TrainState } from "./checkpoint";
-import { resolveTrainConfig, TrainConfig } from "./config";
+import { RawTrainConfig, resolveTrainConfig, TrainConfig } from "./config";
 import { ArchSpec, buildNet, TrainableNet } from "./net";
 import { trainingLoss } from "./objective";
 import { createOptimizer, loadOptimizerState, saveOptimizerState, setLearningRate } from "./optimizer";
@@ -34,8 +34,8 @@ export interface TrainModelOptions {
   train: NoduleSample[];
   /** Inner validation set: early stopping and checkpoint choice. Never the test fold. */
   val: NoduleSample[];
-  /** A resolved config, or a partial one (defaults are filled in). */
-  config: Partial<TrainConfig> | TrainConfig;
+  /** A resolved config, or a partial one (defaults are filled in, nested keys too). */
+  config: TrainConfig | RawTrainConfig;
   /** Overrides `config.seed`. */
   seed?: number;
   /** Where checkpoints (last.ckpt, best.ckpt) and history.json go; none = in memory only. */
@@ -279,7 +279,7 @@ export function trainStep(
   const { value, grads } = tf.variableGrads(() => {
     const out = net.apply(xt, { training: true });
     correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), yt), "float32")));
-    return trainingLoss(config.loss, out, yt, iteration);
+    return trainingLoss(config.loss, out, yt, iteration, config.asoftmax);
   }, vars);
   const loss = value.dataSync()[0];
   const correct = correctT ? (correctT as tf.Tensor).dataSync()[0] : 0;

@@ -72,3 +72,11 @@ test("inner validation split is grouped and about the requested fraction", () =>
   assert.ok(Math.abs(val.length / folds[0].train.length - 0.2) < 0.06);
   assert.ok(val.some((i) => s[i].label === 1) && val.some((i) => s[i].label === 0));
 });
+
+test("scheme `grouped` ignores predefined folds; `predefined` requires them", () => {
+  const s = cohort(40, 2, (g) => g % 10);
+  const g = makeFolds(s, { k: 2, seed: 1, scheme: "grouped" });
+  assert.equal(g.scheme, "grouped-stratified");
+  assert.equal(g.folds.length, 2);
+  assert.throws(() => makeFolds(cohort(10), { k: 2, seed: 0, scheme: "predefined" }), /scheme "predefined" but only 0 of/);
+});

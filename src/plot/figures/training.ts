@@ -1,0 +1,30 @@
+import type { FigureRecipe } from "../registry";
+import { learningRateFigure, psiCurveFigure } from "../training";
+import { psiOf } from "../../train/geometry";
+import { learningRateAt } from "../../train/schedule";
+import { DEFAULT_TRAIN_CONFIG } from "../../train/config";
+
+/** Training figures that need no training run (cheap, exact). */
+export const recipes: FigureRecipe[] = [
+  {
+    name: "03_asoftmax_target_logit",
+    description: "A-Softmax target logit: cos θ, ψ(θ) (m = 4) and the λ-annealed blend (SphereFace)",
+    async build() {
+      return { figure: psiCurveFigure((t) => psiOf(t, 4)), config: { m: 4, lambdas: [1500, 5, 0] }, seed: null };
+    },
+  },
+  {
+    name: "03_reference_lr_schedule",
+    description: "learning rate per epoch: the reference's geometric decay from epoch 330 of 400 vs cosine",
+    async build() {
+      const base = DEFAULT_TRAIN_CONFIG.optimizer.lr;
+      const s = DEFAULT_TRAIN_CONFIG.schedule;
+      const E = DEFAULT_TRAIN_CONFIG.epochs;
+      const series = [
+        { name: "reference (mainsp.py get_lr)", lr: Array.from({ length: E }, (_, e) => learningRateAt(base, s, e, E)) },
+        { name: "cosine", lr: Array.from({ length: E }, (_, e) => learningRateAt(base, { ...s, name: "cosine" }, e, E)) },
+      ];
+      return { figure: learningRateFigure(series), config: { base, epochs: E, schedule: s }, seed: null };
+    },
+  },
+];
