@@ -64,6 +64,9 @@ test(`fuzz: ${CASES} seeded truncations and byte flips end in an image or a Dico
     }
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   }
+  // No lying length made us allocate big: the whole run stays far below the 1 GiB decode limit.
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  assert.ok(maxRssMiB < 1024, `peak RSS ${maxRssMiB.toFixed(0)} MiB`);
   // Both ends are exercised: some mutants still decode, most are refused with a reason.
   assert.ok((outcomes.get("decoded") ?? 0) > CASES / 10, JSON.stringify([...outcomes]));
   assert.ok((outcomes.get("truncated") ?? 0) > CASES / 10, JSON.stringify([...outcomes]));

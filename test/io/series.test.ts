@@ -148,13 +148,28 @@ test("an empty folder is a named SeriesError", () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+test("a tilted stack (in-plane offsets growing with z): strict refuses, lenient keeps every slice and reports it", () => {
+  const dir = folder(a2Files.map((f, i): [string, Buffer] => [f, withPosition(fs.readFileSync(a2(f)), 1, (v) => v + 0.1 * i)]));
+  assert.throws(() => loadSeries(dir), (e: unknown) => e instanceof SeriesError && e.code === "inconsistent-geometry" && /offset in-plane .* up to 2\.90 mm/.test(e.message));
+  const { volume, report } = loadSeries(dir, { lenient: true });
+  assert.equal(volume.shape[0], 30);
+  assert.deepEqual(report.skipped, []);
+  assert.equal(report.problems[0].files.length, 29);
+  fs.rmSync(dir, { recursive: true });
+});
+
 /** Adds `dz` mm to the z of ImagePositionPatient in an explicit-VR LE file, keeping the value length. */
 function withSliceZ(bytes: Buffer, dz: number): Buffer {
+  return withPosition(bytes, 2, (v) => v + dz);
+}
+
+/** Rewrites one coordinate of ImagePositionPatient (explicit VR LE), keeping the value length. */
+function withPosition(bytes: Buffer, axis: number, f: (v: number) => number): Buffer {
   const b = Buffer.from(bytes);
   const p = b.indexOf(Buffer.from([0x20, 0x00, 0x32, 0x00, 0x44, 0x53])); // (0020,0032) DS
   const len = b.readUInt16LE(p + 6);
   const parts = b.toString("latin1", p + 8, p + 8 + len).trim().split("\\");
-  parts[2] = String(Number(parts[2]) + dz);
+  parts[axis] = String(+f(Number(parts[axis])).toFixed(6));
   const text = parts.join("\\");
   assert.ok(text.length <= len);
   b.write(text.padEnd(len, " "), p + 8, "latin1");

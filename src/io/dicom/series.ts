@@ -78,7 +78,8 @@ export interface LoadedSeries {
  * inconsistent geometry (size, orientation, pixel spacing, sheared positions such as gantry tilt),
  * duplicate positions, gaps and uneven spacing. Strict mode throws a {@link SeriesError}; lenient
  * mode keeps the largest consistent set (largest series, first of duplicates, longest evenly
- * spaced run) and lists the rest in `report.skipped`.
+ * spaced run) and lists the rest in `report.skipped`; sheared (tilted) stacks are kept whole on the
+ * orthogonal grid and only reported. Enhanced multi-frame CT objects are not assembled.
  */
 export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSeries {
   const lenient = opts.lenient ?? false;
@@ -191,15 +192,22 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     problem("duplicate-slice", `${dups.length} slice(s) share a position with another slice (e.g. ${path.basename(dups[0].img.file)} at ${dups[0].loc.toFixed(3)} mm)`, dups.map((d) => d.img.file));
   }
   const p0 = ordered[0].img.imagePositionPatient!;
-  const sheared = ordered.filter((s) => {
+  const inPlaneOffset = (s: { img: DicomImage }) => {
     const d = sub(s.img.imagePositionPatient!, p0);
     const along = dot(d, normal);
-    const off = Math.hypot(d[0] - along * normal[0], d[1] - along * normal[1], d[2] - along * normal[2]);
-    return off > Math.max(0.01, 0.01 * Math.min(...ref.pixelSpacing!));
-  });
+    return Math.hypot(d[0] - along * normal[0], d[1] - along * normal[1], d[2] - along * normal[2]);
+  };
+  const shearTol = Math.max(0.01, 0.01 * Math.min(...ref.pixelSpacing!));
+  const sheared = ordered.filter((s) => inPlaneOffset(s) > shearTol);
   if (sheared.length) {
-    problem("inconsistent-geometry", `${sheared.length} slice(s) are offset in-plane from the first slice (gantry tilt or mixed stacks); volume geometry would be sheared`, sheared.map((s) => s.img.file));
-    ordered = ordered.filter((s) => !sheared.includes(s));
+    // Not "skipped": a tilted stack is still the scan. Lenient mode keeps every slice on the
+    // orthogonal grid (in-plane offsets ignored, as the message says); strict mode refuses.
+    const worst = Math.max(...sheared.map(inPlaneOffset));
+    problems.push({
+      code: "inconsistent-geometry",
+      message: `${sheared.length} slice(s) are offset in-plane from the first slice by up to ${worst.toFixed(2)} mm (gantry tilt or mixed stacks); the volume ignores these offsets`,
+      files: sheared.map((s) => s.img.file),
+    });
   }
 
   // 5. Spacing: gaps and unevenness.
