@@ -1,7 +1,7 @@
 /*
  * Golden tests against PyTorch. The fixtures in test/golden/*.json were written by the script below,
  * verbatim (Debian python3-torch 1.13, float64). To regenerate: copy the script out of this comment to
- * golden.py and run `/usr/bin/python3 golden.py test/golden`.
+ * golden.py and run `/usr/bin/python3 golden.py test/golden` (the output is byte-identical).
  *
  * ---- golden.py ----
  * # Golden values for naslung's layers, computed with PyTorch (Debian python3-torch 1.13) in float64.
@@ -259,6 +259,16 @@
  *     (cos_e, _), _ = net(x)
  * full["eval_cos"] = enc(cos_e)
  * json.dump(full, open(f"{OUT}/convres_tiny.json", "w"), separators=(",", ":"))
+ *
+ * # Parameter counts of the ten reference configurations (data/model.npy), as PyTorch counts them.
+ * CONFIGS = [[4, 4, [8, 8, 8], [16, 16, 16], [32, 32]], [4, 4, [8, 16, 16], [16, 32, 64], [128, 128]],
+ *            [4, 4, [4, 8, 16, 16, 16], [32, 128], [128]], [4, 4, [64, 64, 64, 64], [64], [128, 128]],
+ *            [4, 4, [8, 32], [64, 64, 64], [64, 64, 128, 128]], [32, 64, [64], [64], [64, 64, 128, 128]],
+ *            [32, 64, [64, 64, 64], [64, 64, 64, 64], [64, 64, 64, 64, 128]], [32, 64, [64], [64, 64, 256], [512, 512]],
+ *            [32, 64, [64, 64], [64, 128, 128, 128, 128], [256, 256, 512, 512]],
+ *            [32, 64, [64, 64], [64, 64], [64, 128, 512, 512, 512]]]
+ * counts = [sum(p.numel() for p in ConvRes(c).parameters()) for c in CONFIGS]
+ * json.dump({"configs": CONFIGS, "params": counts}, open(f"{OUT}/param_counts.json", "w"))
  * ---- end golden.py ----
  */
 import { test } from "node:test";

@@ -2,18 +2,26 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/select";
-import { slowTests } from "../../src/util/provenance";
+import * as fs from "fs";
+import * as path from "path";
+import { repoRoot, slowTests } from "../../src/util/provenance";
 import { createModel, listModels, REFERENCE_MODELS, resolveConfig } from "../../src/models/registry";
 import { describeArchitecture, flopsOf, paramCountOf } from "../../src/models/complexity";
 
-// Parameter counts computed with PyTorch 1.13 from modules written after the reference's
-// models/cnn_res.py (stem generalised to [stem1, stem2]); they equal DESIGN.md's 0.159M..40.092M:
-//   sum(p.numel() for p in ConvRes(cfg).parameters())
-const PYTORCH_COUNTS = [158500, 1957252, 2013016, 2832140, 2835572, 2882008, 3560728, 30300184, 36393496, 40091800];
+// Parameter counts computed with PyTorch 1.13 by the golden script (test/models/golden.test.ts:
+// `sum(p.numel() for p in ConvRes(cfg).parameters())`, ConvRes written after the reference's
+// models/cnn_res.py with the stem generalised to [stem1, stem2]); DESIGN.md: 0.159M .. 40.092M.
+const GOLDEN_COUNTS = JSON.parse(fs.readFileSync(path.join(repoRoot, "test", "golden", "param_counts.json"), "utf8")) as {
+  configs: unknown[];
+  params: number[];
+};
+const PYTORCH_COUNTS = GOLDEN_COUNTS.params;
 
 test("the registry holds the ten reference configurations in DESIGN.md order", () => {
   assert.deepEqual(listModels(), Array.from({ length: 10 }, (_, i) => `model-${i + 1}`));
   assert.deepEqual(REFERENCE_MODELS.map((m) => m.params), PYTORCH_COUNTS);
+  assert.deepEqual(REFERENCE_MODELS.map((m) => JSON.parse(m.arch)), GOLDEN_COUNTS.configs, "same configs as the PyTorch count");
+  assert.deepEqual(PYTORCH_COUNTS.map((n) => Math.round(n / 1e3) / 1e3), [0.159, 1.957, 2.013, 2.832, 2.836, 2.882, 3.561, 30.3, 36.393, 40.092]);
 });
 
 for (const [i, m] of REFERENCE_MODELS.entries()) {
