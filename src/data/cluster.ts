@@ -76,6 +76,7 @@ export interface ClusterOptions {
 }
 
 interface Pts {
+  /** Points [x, y, z] back to back, sorted by z. */
   xyz: Float64Array;
   min: [number, number, number];
   max: [number, number, number];
@@ -115,8 +116,18 @@ function markOf(read: LidcNoduleRead, readerIndex: number, reader: string, g: Re
       c[2] += roi.z * w;
       aSum += w;
     }
-    for (let i = 0; i < p.length; i++)
-      for (let j = i + 1; j < p.length; j++) diameter = Math.max(diameter, Math.hypot(p[i][0] - p[j][0], p[i][1] - p[j][1]));
+    let d2 = 0;
+    for (let i = 0; i < p.length; i++) {
+      const xi = p[i][0];
+      const yi = p[i][1];
+      for (let j = i + 1; j < p.length; j++) {
+        const dx = xi - p[j][0];
+        const dy = yi - p[j][1];
+        const q = dx * dx + dy * dy;
+        if (q > d2) d2 = q;
+      }
+    }
+    diameter = Math.max(diameter, Math.sqrt(d2));
   }
   let centroid: [number, number, number];
   if (aSum > 0) centroid = [c[0] / aSum, c[1] / aSum, c[2] / aSum];
@@ -126,7 +137,7 @@ function markOf(read: LidcNoduleRead, readerIndex: number, reader: string, g: Re
     centroid = [m[0], m[1], m[2]];
   }
   // Distances use every outline point, holes included, as pylidc's contour matrix does.
-  const every = read.rois.flatMap((r) => toWorld(r, g));
+  const every = read.rois.flatMap((r) => toWorld(r, g)).sort((p, q) => p[2] - q[2]);
   const xyz = new Float64Array(every.length * 3);
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
   const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
@@ -144,8 +155,13 @@ function markOf(read: LidcNoduleRead, readerIndex: number, reader: string, g: Re
   };
 }
 
-/** Minimum distance between two point sets, skipping the exact search when their boxes are far apart. */
-function minDistance(a: Pts, b: Pts, cutoff: number): number {
+/**
+ * Minimum distance between two point sets, exact whenever it is <= `cutoff` (otherwise some value
+ * > cutoff). Skips the search when the boxes are farther apart than `cutoff`, and compares only
+ * points whose z differ by <= cutoff (both sets are sorted by z): with LIDC's tolerance below the
+ * slice spacing that means same-slice points only, instead of every pair of a 40-slice outline.
+ */
+export function minDistance(a: { xyz: Float64Array; min: number[]; max: number[] }, b: { xyz: Float64Array; min: number[]; max: number[] }, cutoff: number): number {
   let gap2 = 0;
   for (let k = 0; k < 3; k++) {
     const g = Math.max(0, a.min[k] - b.max[k], b.min[k] - a.max[k]);
@@ -155,14 +171,25 @@ function minDistance(a: Pts, b: Pts, cutoff: number): number {
   let best = Infinity;
   const A = a.xyz;
   const B = b.xyz;
-  for (let i = 0; i < A.length; i += 3)
-    for (let j = 0; j < B.length; j += 3) {
+  const nb = B.length / 3;
+  for (let i = 0; i < A.length; i += 3) {
+    const za = A[i + 2];
+    // First point of B with z >= za - cutoff (binary search on the z-sorted points).
+    let lo = 0;
+    let hi = nb;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (B[mid * 3 + 2] < za - cutoff) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = lo * 3; j < B.length && B[j + 2] <= za + cutoff; j += 3) {
       const dx = A[i] - B[j];
       const dy = A[i + 1] - B[j + 1];
-      const dz = A[i + 2] - B[j + 2];
+      const dz = za - B[j + 2];
       const d = dx * dx + dy * dy + dz * dz;
       if (d < best) best = d;
     }
+  }
   return Math.sqrt(best);
 }
 

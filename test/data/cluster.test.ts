@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "path";
-import { clusterReads, geometryFromVolume } from "../../src/data/cluster";
+import { clusterReads, geometryFromVolume, minDistance } from "../../src/data/cluster";
 import { labelFromMalignancy } from "../../src/data/labels";
 import { readLidcXml } from "../../src/io/lidcXml";
 import type { LidcNoduleRead, LidcReadingSession } from "../../src/io/lidcXml";
@@ -122,6 +122,28 @@ test("random cohorts: invariants hold and well-separated nodules are recovered e
     for (const c of cl) assert.equal(new Set(c.marks.map((m) => m.read.noduleId)).size, 1, `trial ${trial}: mixed nodules`);
     const marked = new Set(s.flatMap((x) => x.nodules.map((n) => n.noduleId)));
     assert.equal(cl.length, marked.size, `trial ${trial}`);
+  }
+});
+
+test("minDistance is exact below the cutoff (brute force on random z-sorted point sets)", () => {
+  const rng = createRng(5, "mindist");
+  const cloud = (n: number, z0: number) => {
+    const pts = Array.from({ length: n }, () => [rng.next() * 20, rng.next() * 20, z0 + 1.25 * rng.int(0, 8)]).sort((p, q) => p[2] - q[2]);
+    const xyz = Float64Array.from(pts.flat());
+    const min = [0, 1, 2].map((k) => Math.min(...pts.map((p) => p[k])));
+    const max = [0, 1, 2].map((k) => Math.max(...pts.map((p) => p[k])));
+    return { xyz, min, max, pts };
+  };
+  for (let t = 0; t < 40; t++) {
+    const a = cloud(rng.int(1, 60), 0);
+    const b = cloud(rng.int(1, 60), 1.25 * rng.int(-4, 8));
+    let brute = Infinity;
+    for (const p of a.pts) for (const q of b.pts) brute = Math.min(brute, Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]));
+    for (const cutoff of [0.5, 1, 2, 5, 100]) {
+      const d = minDistance(a, b, cutoff);
+      if (brute <= cutoff) assert.ok(Math.abs(d - brute) < 1e-12, `t${t} cutoff ${cutoff}: ${d} vs ${brute}`);
+      else assert.ok(d > cutoff, `t${t} cutoff ${cutoff}: ${d} should exceed it (true ${brute})`);
+    }
   }
 });
 
