@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { readDicom } from "../../src/io/dicom";
-import { samplesDir } from "./samples";
+import { losslessDataDir, samplesDir } from "./samples";
 
 /**
  * The real LIDC-IDRI slice re-encoded by DCMTK (an independent implementation) into every transfer
@@ -49,6 +49,29 @@ test("DCMTK re-encodings of the real LIDC slice decode to the original pixels", 
     assert.equal(diff, 0, `${name}: ${diff} pixel(s) differ`);
     assert.deepEqual(img.imagePositionPatient, original.imagePositionPatient, name);
     assert.equal(img.rescaleIntercept, -1024, name);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("multi-frame: fragmented frames with and without a Basic Offset Table split and decode correctly", { skip: !hasDcmtk && "DCMTK not installed" }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-multiframe-"));
+  const native = path.join(dir, "native.dcm");
+  execFileSync("dcmdjpeg", [path.join(losslessDataDir, "jpeg_lossless_sel1-8bit.dcm"), native], { stdio: "ignore" });
+  const ref = readDicom(native).storedFrames();
+  assert.equal(ref.length, 12);
+  // +fs 8: frames cut into 8 kB fragments; -ot: empty offset table (frames found by their SOI).
+  const variants: [string, string, string[]][] = [
+    ["jpeg-lossless-bot", "dcmcjpeg", ["+e1", "+fs", "8"]],
+    ["jpeg-lossless-no-bot", "dcmcjpeg", ["+e1", "+fs", "8", "-ot"]],
+    ["jpeg-ls-no-bot", "dcmcjpls", ["+fs", "8", "-ot"]],
+    ["rle-bot", "dcmcrle", ["+fs", "8"]],
+  ];
+  for (const [name, tool, args] of variants) {
+    const out = path.join(dir, `${name}.dcm`);
+    execFileSync(tool, [...args, native, out], { stdio: "ignore" });
+    const img = readDicom(out);
+    assert.ok((img.dataSet.elements.x7fe00010.fragments ?? []).length > 12, `${name}: several fragments per frame`);
+    assert.deepEqual(img.storedFrames(), ref, name);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
