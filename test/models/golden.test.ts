@@ -1,7 +1,8 @@
 /*
  * Golden tests against PyTorch. The fixtures in test/golden/*.json were written by the script below,
- * verbatim (Debian python3-torch 1.13, float64). To regenerate: copy the script out of this comment to
- * golden.py and run `/usr/bin/python3 golden.py test/golden` (the output is byte-identical).
+ * verbatim (Debian python3-torch 1.13, float64). To regenerate: take the lines between the markers,
+ * strip their leading " * " (or " *"), save as golden.py and run `/usr/bin/python3 golden.py test/golden`;
+ * the output is byte-identical to the committed fixtures.
  *
  * ---- golden.py ----
  * # Golden values for naslung's layers, computed with PyTorch (Debian python3-torch 1.13) in float64.
