@@ -126,7 +126,7 @@ export function pruningFigure(histories: ReadonlyArray<{ name: string; steps: re
     data,
     layout: baseLayout(title, {
       barmode: "group",
-      xaxis: { title: { text: "trained candidates" }, dtick: 1 },
+      xaxis: { title: { text: "trained candidates" } },
       yaxis: { title: { text: "untrained architectures pruned" }, rangemode: "tozero" },
       yaxis2: { title: { text: "front hypervolume (acc x ms)" }, overlaying: "y", side: "right", rangemode: "tozero" },
       legend: { orientation: "h", y: -0.2 },

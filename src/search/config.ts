@@ -41,7 +41,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   outDir: "runs/search",
   evaluator: {
     kind: "train",
-    data: { source: "demo", options: {} },
+    data: { dataset: "demo", options: {} },
     folds: { k: 5, fold: 0, seed: 7, innerValFraction: 0.25 },
     train: { epochs: 3, batchSize: 8, earlyStopping: { patience: null, selectBy: "accuracy" } },
     latency: { batchSizes: [1, 32], warmup: 1, repeats: 5, maxMsPerBatch: 5000 } as LatencyOptions,
@@ -104,7 +104,7 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     checkKeys(e, ["kind", "noise", "delayMs", "msPerMMac", "msPerOp"], where, "evaluator.");
     evaluator = e as unknown as EvaluatorConfig;
   } else if (e.kind === "train" || e.kind === undefined) {
-    checkKeys(e, ["kind", "data", "folds", "train", "model", "latency", "backend"], where, "evaluator.");
+    checkKeys(e, ["kind", "data", "folds", "subsample", "train", "model", "latency", "backend"], where, "evaluator.");
     const de = d.evaluator as { kind: "train" } & TrainEvaluatorOptions;
     const folds = { ...de.folds, ...(isObj(e.folds) ? e.folds : {}) };
     if (e.folds !== undefined && !isObj(e.folds)) fail(where, "evaluator.folds", "expected an object");
@@ -114,12 +114,22 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     if (folds.fold >= folds.k) fail(where, "evaluator.folds.fold", `must be below folds.k (${folds.k})`);
     if (!(folds.innerValFraction > 0 && folds.innerValFraction < 1)) fail(where, "evaluator.folds.innerValFraction", "expected a fraction in (0, 1)");
     const data = (e.data ?? de.data) as unknown;
-    if (!isObj(data) || (data.source !== "demo" && data.source !== "module")) fail(where, "evaluator.data.source", `expected "demo" or "module", got ${JSON.stringify(isObj(data) ? data.source : data)}`);
+    if (!isObj(data)) fail(where, "evaluator.data", "expected an object");
+    checkKeys(data, ["dataset", "options", "module", "exportName"], where, "evaluator.data.");
+    if (data.dataset !== undefined && typeof data.dataset !== "string") fail(where, "evaluator.data.dataset", "expected a dataset name (demo, lidc-slices)");
+    if (data.options !== undefined && !isObj(data.options)) fail(where, "evaluator.data.options", "expected an object");
     if (e.train !== undefined && !isObj(e.train)) fail(where, "evaluator.train", "expected an object (a partial training config)");
     if (e.latency !== undefined && !isObj(e.latency)) fail(where, "evaluator.latency", "expected an object");
     if (isObj(e.latency)) checkKeys(e.latency, ["inputSize", "batchSizes", "warmup", "repeats", "maxMsPerBatch", "minRepeats", "seed"], where, "evaluator.latency.");
+    if (e.subsample !== undefined) {
+      if (!isObj(e.subsample)) fail(where, "evaluator.subsample", "expected { train?, val? }");
+      checkKeys(e.subsample, ["train", "val"], where, "evaluator.subsample.");
+      for (const k of ["train", "val"]) if (e.subsample[k] !== undefined) posInt(e.subsample[k], where, `evaluator.subsample.${k}`);
+      if (e.subsample.train !== undefined && (e.subsample.train as number) < 2) fail(where, "evaluator.subsample.train", "needs at least 2 samples (one per class)");
+    }
     evaluator = {
       kind: "train",
+      subsample: (e.subsample as TrainEvaluatorOptions["subsample"]) ?? undefined,
       data: data as unknown as TrainEvaluatorOptions["data"],
       folds,
       train: { ...de.train, ...((e.train as Json | undefined) ?? {}) },

@@ -23,20 +23,23 @@ export interface SearchStep {
  * Replays a log step by step: the front, its hypervolume (inside `ref`), and, for POP, how many
  * untrained architectures the rule prunes after each trained candidate (random search prunes
  * none, so its eligible pool only shrinks by what it trained). `pruneCounts: false` skips the
- * full-space count, which costs ~0.1 s per pruning model per step on the default space.
+ * full-space count, which costs ~0.1 s per pruning model per step on the default space; `every`
+ * keeps only every n-th step (and the last).
  */
 export function searchHistory(
   records: readonly SearchRecord[],
   space: SearchSpaceConfig,
   ref: { accuracy: number; latency: number },
-  opts: { pruneCounts?: boolean } = {},
+  opts: { pruneCounts?: boolean; every?: number } = {},
 ): SearchStep[] {
   const steps: SearchStep[] = [];
+  const every = Math.max(1, opts.every ?? 1);
   let seconds = 0;
   for (let k = 1; k <= records.length; k++) {
+    seconds += records[k - 1].wallSeconds;
+    if (k % every !== 0 && k !== records.length) continue;
     const seen = records.slice(0, k);
     const pts = seen.map(tradeoffPoint);
-    seconds += records[k - 1].wallSeconds;
     const trainedIds = new Set(seen.map((r) => r.id));
     const isPop = records[k - 1].strategy === "pop";
     const counts = isPop && opts.pruneCounts !== false ? countPruned(space, pruneState(pts), trainedIds) : null;

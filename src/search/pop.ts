@@ -25,6 +25,12 @@ export interface SearchOptions {
   budget?: SearchBudget;
   /** Uniform draws tried per proposal before falling back to enumerating what is left. */
   maxTries?: number;
+  /**
+   * Finished records of other searches with the same seed and evaluator (e.g. the POP log when
+   * running the random baseline): a proposed architecture found here is logged from it instead of
+   * being retrained, since its training seed and hence its result would be the same.
+   */
+  reuse?: readonly SearchRecord[];
   /** Called after each trained candidate is logged (live plots, progress). */
   onRecord?: (rec: SearchRecord, state: SearchState) => void | Promise<void>;
 }
@@ -121,6 +127,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   let prune: PruneState | null = strategy === "pop" ? pruneState(records.map(tradeoffPoint)) : null;
   let proposals = records.length === 0 ? 0 : Math.max(...records.map((r) => r.proposal)) + 1;
   const running = new Map<string, Promise<{ cand: Candidate; rec?: SearchRecord; error?: unknown }>>();
+  const reuse = new Map((opts.reuse ?? []).map((r) => [r.id, r]));
   let exhausted = false;
   let failure: unknown = null;
 
@@ -137,9 +144,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const cand: Candidate = { id, arch, seed: candidateSeed(seed, id), proposal: proposals++ };
     taken.add(id);
     const t0 = Date.now();
-    const p = executor.run(cand).then(
+    const prior = reuse.get(id);
+    const work = prior && prior.seed === cand.seed
+      ? Promise.resolve({ params: prior.params, flops: prior.flops, val: prior.val, latency: prior.latency, extra: { ...prior.extra, reusedFrom: prior.strategy }, worker: prior.worker, wallSeconds: prior.wallSeconds })
+      : executor.run(cand);
+    const p = work.then(
       (res) => {
-        const { worker, ...result } = res;
+        const { worker, wallSeconds, ...result } = res as typeof res & { wallSeconds?: number };
         const accuracy = result.val.accuracy;
         if (typeof accuracy !== "number" || !Number.isFinite(accuracy)) throw new Error(`candidate ${id}: evaluator returned no validation accuracy`);
         const rec: SearchRecord = {
@@ -152,7 +163,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
           seed: cand.seed,
           ...result,
           accuracy,
-          wallSeconds: (Date.now() - t0) / 1000,
+          wallSeconds: wallSeconds ?? (Date.now() - t0) / 1000,
           worker,
           finishedAt: new Date().toISOString(),
         };

@@ -1,7 +1,8 @@
 import { SearchConfig, searchLogFile } from "./config";
 import { defaultWorkers, EvaluatorSpec, Executor, inProcessExecutor, loadEvaluator, workerExecutor } from "./executor";
-import type { SearchRecord, SearchStrategy } from "./log";
+import { readSearchLog, SearchRecord, SearchStrategy } from "./log";
 import { runSearch, SearchResult, SearchState } from "./pop";
+import { loadSearchDataset } from "./trainEvaluator";
 
 /** The evaluator a config names, as a spec a worker thread can load. */
 export function evaluatorSpec(cfg: SearchConfig): EvaluatorSpec {
@@ -23,18 +24,25 @@ export async function createExecutor(cfg: SearchConfig): Promise<Executor> {
 
 /**
  * Runs every strategy of a config in turn (POP, then the random baseline with the same budget),
- * each resuming its own log. One executor (and so one set of worker threads, each with its data
+ * each resuming its own log; an architecture a previous strategy already trained (same seed) is
+ * logged from that result instead of being trained again. One executor (and so one set of worker threads, each with its data
  * loaded and backend initialised once) serves all strategies.
  */
 export async function runConfiguredSearch(
   cfg: SearchConfig,
   opts: { strategies?: SearchStrategy[]; onRecord?: (rec: SearchRecord, state: SearchState) => void | Promise<void> } = {},
 ): Promise<Partial<Record<SearchStrategy, SearchResult>>> {
+  // Prepare the data once here so the worker threads all hit the dataset cache.
+  if (cfg.evaluator.kind === "train" && workerCount(cfg) > 0) await loadSearchDataset(cfg.evaluator.data);
   const executor = await createExecutor(cfg);
   const out: Partial<Record<SearchStrategy, SearchResult>> = {};
   try {
     for (const strategy of opts.strategies ?? cfg.strategies) {
+      const reuse = (["pop", "random"] as const)
+        .filter((o) => o !== strategy)
+        .flatMap((o) => readSearchLog(searchLogFile(cfg, o), { strategy: o, searchSeed: cfg.seed, space: cfg.space }));
       out[strategy] = await runSearch({
+        reuse,
         space: cfg.space,
         strategy,
         seed: cfg.seed,

@@ -4,27 +4,39 @@ import type { NoduleDataset, NoduleSample } from "../data/sample";
 import type { ConvResConfig } from "../models/config";
 import { flopsOf } from "../models/complexity";
 import type { TrainConfig } from "../train/config";
+import { loadDatasetByName } from "../train/datasets";
 import { innerSplit, makeFolds } from "../train/folds";
 import { trainModel } from "../train/trainer";
+import { createRng, Rng } from "../util/rng";
 import { archCost } from "./cost";
 import type { Evaluate } from "./executor";
 import { LatencyOptions, measureLatency } from "./latency";
 import type { CandidateResult } from "./log";
 
 /**
- * Where the candidates' data comes from: the embedded synthetic cohort (`demo`, the data area's
- * `demoDataset(options)`), or any module exporting a function that returns a NoduleDataset (or
- * samples), e.g. a real LIDC loader.
+ * Where the candidates' data comes from: a dataset a training config can name (`demo`, the
+ * embedded SYNTHETIC cohort; `lidc-slices`, real LIDC readings; options passed through, see
+ * train/datasets.ts), or any module exporting a function that returns a NoduleDataset.
  */
-export type SearchDataSpec =
-  | { source: "demo"; options?: Record<string, unknown> }
-  | { source: "module"; module: string; exportName: string; options?: unknown };
+export interface SearchDataSpec {
+  /** Dataset name (default `demo`); ignored when `module` is given. */
+  dataset?: string;
+  options?: Record<string, unknown>;
+  /** Absolute path of a module exporting `exportName(options)` -> NoduleDataset. */
+  module?: string;
+  exportName?: string;
+}
 
 /** Options of the real evaluator (plain data: they are cloned into each worker thread). */
 export interface TrainEvaluatorOptions {
   data: SearchDataSpec;
   /** Cross-validation folds and which fold's training part the search uses. */
   folds: { k: number; fold: number; seed: number; innerValFraction: number };
+  /**
+   * Scaled-down budgets: keep at most this many inner-train / inner-validation samples (a seeded
+   * subset with both classes in proportion). Every candidate sees the same subset.
+   */
+  subsample?: { train?: number; val?: number };
   /** Short-budget training config (epochs, batch size, ...); `arch` is the candidate. */
   train: Partial<TrainConfig>;
   /** Model parts the search does not vary. */
@@ -46,22 +58,15 @@ export interface SearchSplit {
 
 /** Loads the dataset a spec names. */
 export async function loadSearchDataset(spec: SearchDataSpec): Promise<NoduleDataset> {
-  let out: unknown;
-  if (spec.source === "demo") {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const demo = require("../data/demo") as { demoDataset(o?: unknown): NoduleDataset | Promise<NoduleDataset> };
-    out = await demo.demoDataset(spec.options ?? {});
-  } else if (spec.source === "module") {
+  if (spec.module) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require(spec.module) as Record<string, unknown>;
-    const f = mod[spec.exportName];
-    if (typeof f !== "function") throw new Error(`search data: module ${spec.module} has no exported function "${spec.exportName}"`);
-    out = await (f as (o: unknown) => unknown)(spec.options);
-  } else {
-    throw new Error(`search data: unknown source ${JSON.stringify((spec as { source?: unknown }).source)} (expected "demo" or "module")`);
+    const name = spec.exportName ?? "dataset";
+    const f = mod[name];
+    if (typeof f !== "function") throw new Error(`search data: module ${spec.module} has no exported function "${name}"`);
+    return (await (f as (o: unknown) => unknown)(spec.options ?? {})) as NoduleDataset;
   }
-  if (Array.isArray(out)) return { name: "samples", source: "samples", synthetic: false, samples: out as NoduleSample[] };
-  return out as NoduleDataset;
+  return loadDatasetByName(spec.dataset ?? "demo", spec.options ?? {}, "search config evaluator.data");
 }
 
 /**
@@ -70,18 +75,31 @@ export async function loadSearchDataset(spec: SearchDataSpec): Promise<NoduleDat
  * trained on the first and scored on the second; the test fold is left out entirely, unlike the
  * reference, which selects on the test fold.
  */
-export function searchSplit(ds: NoduleDataset, folds: TrainEvaluatorOptions["folds"]): SearchSplit {
+export function searchSplit(ds: NoduleDataset, folds: TrainEvaluatorOptions["folds"], subsample: TrainEvaluatorOptions["subsample"] = {}): SearchSplit {
   const { folds: all } = makeFolds(ds.samples, { k: folds.k, seed: folds.seed });
   const f = all[folds.fold];
   if (!f) throw new Error(`search folds.fold: ${folds.fold} is outside 0..${all.length - 1}`);
   const inner = innerSplit(ds.samples, f.train, { fraction: folds.innerValFraction, seed: folds.seed });
+  const rng = createRng(folds.seed, "search-subsample");
   return {
-    train: inner.train.map((i) => ds.samples[i]),
-    val: inner.val.map((i) => ds.samples[i]),
+    train: stratifiedSubset(inner.train.map((i) => ds.samples[i]), subsample?.train, rng),
+    val: stratifiedSubset(inner.val.map((i) => ds.samples[i]), subsample?.val, rng),
     heldOutTest: f.test.length,
     source: ds.source,
     synthetic: ds.synthetic,
   };
+}
+
+/** At most `n` samples, both classes kept in proportion (at least one of each present), seeded. */
+export function stratifiedSubset(samples: NoduleSample[], n: number | undefined, rng: Rng): NoduleSample[] {
+  if (n === undefined || n >= samples.length) return samples;
+  const pos = rng.shuffle(samples.filter((s) => s.label === 1));
+  const neg = rng.shuffle(samples.filter((s) => s.label === 0));
+  let nPos = Math.round((n * pos.length) / samples.length);
+  if (pos.length && nPos === 0) nPos = 1;
+  if (neg.length && nPos === n) nPos = n - 1;
+  const keep = new Set([...pos.slice(0, nPos), ...neg.slice(0, n - nPos)]);
+  return samples.filter((s) => keep.has(s));
 }
 
 /**
@@ -93,7 +111,7 @@ export function searchSplit(ds: NoduleDataset, folds: TrainEvaluatorOptions["fol
 export async function createEvaluator(opts: TrainEvaluatorOptions): Promise<Evaluate> {
   await initBackend({ backend: opts.backend, quiet: true });
   const ds = await loadSearchDataset(opts.data);
-  const split = searchSplit(ds, opts.folds);
+  const split = searchSplit(ds, opts.folds, opts.subsample);
   return async (c) => {
     const cfg: ConvResConfig = {
       stem: c.arch.stem,
@@ -106,7 +124,7 @@ export async function createEvaluator(opts: TrainEvaluatorOptions): Promise<Eval
       arch: cfg,
       train: split.train,
       val: split.val,
-      config: { progress: "none", prefetch: "inline", bootstrapResamples: 0, ...opts.train, attention: cfg.attention, head: cfg.head },
+      config: { progress: "none", prefetch: "inline", ...opts.train, attention: cfg.attention, head: cfg.head },
       seed: c.seed,
     });
     const trainSeconds = (Date.now() - t0) / 1000;

@@ -7,15 +7,18 @@ import { spaceSize } from "../../src/search/space";
 import { evaluatorSpec } from "../../src/search/session";
 import { repoRoot } from "../../src/util/provenance";
 
-test("the shipped search configs load and use the paper's space", () => {
+test("the shipped search configs load; the full-scale one uses the paper's space", () => {
   const files = fs.readdirSync(path.join(repoRoot, "configs")).filter((f) => /^search.*\.json$/.test(f));
-  assert.ok(files.length >= 2, files.join(","));
+  assert.deepEqual(files.sort(), ["search-full.json", "search-quick.json", "search.json"]);
+  const sizes: Record<string, number> = {};
   for (const f of files) {
     const cfg = loadSearchConfig(path.join(repoRoot, "configs", f));
-    assert.equal(spaceSize(cfg.space), 101529, f);
+    sizes[f] = spaceSize(cfg.space);
     assert.equal(cfg.evaluator.kind, "train");
     assert.match(evaluatorSpec(cfg).module, /trainEvaluator/);
+    assert.deepEqual(cfg.strategies, ["pop", "random"]);
   }
+  assert.deepEqual(sizes, { "search-full.json": 101529, "search.json": 181, "search-quick.json": 19 });
 });
 
 test("search config errors name the file and key", () => {
@@ -29,6 +32,8 @@ test("search config errors name the file and key", () => {
   bad({ evaluator: { kind: "magic" } }, /`evaluator.kind`/);
   bad({ evaluator: { folds: { k: 5, fold: 5 } } }, /`evaluator.folds.fold`: must be below/);
   bad({ evaluator: { latency: { repeat: 3 } } }, /`evaluator.latency.repeat`: unknown key/);
+  bad({ evaluator: { subsample: { train: 0 } } }, /`evaluator.subsample.train`/);
+  bad({ evaluator: { data: { source: "demo" } } }, /`evaluator.data.source`: unknown key/);
   const ok = resolveSearchConfig({ budget: { maxSeconds: null }, workers: 0 });
   assert.equal(ok.budget.maxSeconds, Infinity);
   assert.equal(ok.workers, 0);

@@ -132,3 +132,27 @@ test("with the same budget and seed, POP and random search share their first pro
   assert.equal(a.records[0].id, b.records[0].id);
   assert.equal(a.records[1].id, b.records[1].id, "nothing can be pruned with one model trained");
 });
+
+test("the random baseline reuses what POP already trained for the same seed instead of retraining", async () => {
+  const dir = tmp();
+  const trained: string[] = [];
+  const ev = createEvaluator();
+  const executor = inProcessExecutor(async (c) => {
+    trained.push(c.id);
+    return ev(c);
+  });
+  const base = { space: DEFAULT_SPACE, seed: 4, executor, budget: { maxCandidates: 4, patience: 99 } };
+  const pop = await runSearch({ ...base, strategy: "pop", logFile: path.join(dir, "pop.jsonl") });
+  trained.length = 0;
+  const rnd = await runSearch({ ...base, strategy: "random", logFile: path.join(dir, "random.jsonl"), reuse: pop.records });
+  const shared = rnd.records.filter((r) => pop.records.some((p) => p.id === r.id));
+  assert.ok(shared.length >= 2);
+  for (const r of shared) {
+    assert.ok(!trained.includes(r.id), `${r.id} retrained`);
+    assert.equal((r.extra as { reusedFrom?: string }).reusedFrom, "pop");
+    const p = pop.records.find((x) => x.id === r.id)!;
+    assert.equal(r.accuracy, p.accuracy);
+    assert.equal(r.wallSeconds, p.wallSeconds, "the compute budget counts the original training time");
+  }
+  assert.equal(trained.length, 4 - shared.length);
+});
