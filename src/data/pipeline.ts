@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadSeries } from "../io/dicom/series";
-import { readLidcXml } from "../io/lidcXml";
+import { loadSeries, SeriesReport, SliceInfo } from "../io/dicom/series";
+import { readLidcXml, LidcReadingSession } from "../io/lidcXml";
 import type { Volume } from "../io/volume";
 import { voxelToWorld } from "../io/volume";
 import { PreprocessConfig, resolvePreprocess } from "../preprocess/config";
@@ -129,6 +129,39 @@ export function truthMaskCrop(n: NoduleTruth, volume: Volume, start: [number, nu
   return m;
 }
 
+/** One patient loaded: its series, annotations, clustered nodules and (synthetic) truth. */
+export interface LoadedCohortPatient {
+  patient: CohortPatient;
+  volume: Volume;
+  report: SeriesReport;
+  slices: SliceInfo[];
+  sessions: LidcReadingSession[];
+  clusters: NoduleCluster[];
+  truth?: PatientTruth;
+}
+
+/**
+ * Loads one patient of a cohort: the DICOM series (loadSeries), the LIDC XML (checked to
+ * describe that series), the readers' marks clustered into nodules (pylidc rule) and truth.json
+ * when present.
+ */
+export function loadCohortPatient(p: CohortPatient, cluster?: ClusterOptions): LoadedCohortPatient {
+  const { volume, report, slices } = loadSeries(p.seriesDir);
+  const msg = readLidcXml(p.xml);
+  if (msg.header.seriesInstanceUid !== report.seriesInstanceUID)
+    throw new Error(`${p.xml}: annotations are for series ${msg.header.seriesInstanceUid} but ${p.seriesDir} holds series ${report.seriesInstanceUID}`);
+  let truth: PatientTruth | undefined;
+  if (p.truth) {
+    try {
+      truth = JSON.parse(fs.readFileSync(p.truth, "utf8")) as PatientTruth;
+    } catch (e) {
+      throw new Error(`${p.truth}: cannot read truth (${(e as Error).message})`);
+    }
+  }
+  const clusters = clusterReads(msg.sessions, geometryFromVolume(volume), cluster);
+  return { patient: p, volume, report, slices, sessions: msg.sessions, clusters, truth };
+}
+
 /** Processes one patient into raw (not yet normalised) samples. */
 function processPatient(
   p: CohortPatient,
@@ -138,12 +171,7 @@ function processPatient(
   stats: PipelineStats,
   synthetic: boolean,
 ): NoduleSample[] {
-  const { volume, report } = loadSeries(p.seriesDir);
-  const msg = readLidcXml(p.xml);
-  if (msg.header.seriesInstanceUid !== report.seriesInstanceUID)
-    throw new Error(`${p.xml}: annotations are for series ${msg.header.seriesInstanceUid} but ${p.seriesDir} holds series ${report.seriesInstanceUID}`);
-  const truth = p.truth ? (JSON.parse(fs.readFileSync(p.truth, "utf8")) as PatientTruth) : undefined;
-  const clusters: NoduleCluster[] = clusterReads(msg.sessions, geometryFromVolume(volume), config.cluster);
+  const { volume, clusters, truth } = loadCohortPatient(p, config.cluster);
   stats.clusters += clusters.length;
   const prepared = prepareVolume(volume, pc);
   const out: NoduleSample[] = [];

@@ -6,5 +6,6 @@ export * from "./registry";
 export * from "./training";
 export * from "./search";
 export * from "./architecture";
+export * from "./data";
 export * from "./ensemble";
 export * from "./explain";

@@ -1,5 +1,5 @@
 import type { Volume } from "../io/volume";
-import { worldToVoxel } from "../io/volume";
+import { voxelToWorld, worldToVoxel } from "../io/volume";
 
 /**
  * First voxel [x, y, z] of a `size`^3 crop centred on a world point: the centre is rounded to
@@ -39,4 +39,27 @@ export function extractCrop(volume: Volume, centerWorld: [number, number, number
     }
   }
   return out;
+}
+
+/**
+ * The part of a volume within `halfMm` of a world point (voxel-aligned, clipped to the volume),
+ * with its own origin: lets a large series be preprocessed only around a finding.
+ */
+export function subVolume(volume: Volume, centerWorld: [number, number, number], halfMm: number): Volume {
+  const [nz, ny, nx] = volume.shape;
+  const [dz, dy, dx] = volume.spacing;
+  const c = worldToVoxel(volume, centerWorld);
+  const lo = [Math.max(0, Math.floor(c[0] - halfMm / dx)), Math.max(0, Math.floor(c[1] - halfMm / dy)), Math.max(0, Math.floor(c[2] - halfMm / dz))];
+  const hi = [Math.min(nx - 1, Math.ceil(c[0] + halfMm / dx)), Math.min(ny - 1, Math.ceil(c[1] + halfMm / dy)), Math.min(nz - 1, Math.ceil(c[2] + halfMm / dz))];
+  if (hi[0] < lo[0] || hi[1] < lo[1] || hi[2] < lo[2]) throw new Error(`subVolume: centre [${centerWorld}] is outside the volume`);
+  const sx = hi[0] - lo[0] + 1;
+  const sy = hi[1] - lo[1] + 1;
+  const sz = hi[2] - lo[2] + 1;
+  const data = new Float32Array(sx * sy * sz);
+  for (let k = 0; k < sz; k++)
+    for (let j = 0; j < sy; j++) {
+      const src = ((lo[2] + k) * ny + lo[1] + j) * nx + lo[0];
+      data.set(volume.data.subarray(src, src + sx), (k * sy + j) * sx);
+    }
+  return { data, shape: [sz, sy, sx], spacing: [dz, dy, dx], origin: voxelToWorld(volume, [lo[0], lo[1], lo[2]]), direction: [...volume.direction] };
 }
