@@ -1,4 +1,9 @@
-import type { NoduleSample } from "../data/sample";
+import type { NoduleDataset, NoduleSample } from "../data/sample";
+import { ensembleStudy, EnsembleStudy } from "../ensemble/study";
+import { votesForSample } from "../ensemble/evaluate";
+import { runConfig } from "../ensemble/runs";
+import { createModel } from "../models/registry";
+import { noduleReport, NoduleReport } from "./report";
 import { summariseInsideMask, InsideMaskSummary } from "./insideMask";
 import { explainSamples, NoduleExplanation } from "./maps";
 import type { ExplainableModel } from "./model";
@@ -47,4 +52,49 @@ export function attentionStudy(opts: {
     untrainedSummary = summariseInsideMask(maps, ex0.map((e) => e.maps.map((m) => m.map)), masks, stat);
   }
   return { explanations, maps, summary, untrainedSummary };
+}
+
+/** What the attention notebook and figures show for the embedded cohort. */
+export interface DemoAttentionStudy extends AttentionStudy {
+  /** The explained member and fold (its test nodules were never used to train or select it). */
+  member: string;
+  fold: number;
+  samples: NoduleSample[];
+  /** Per-nodule reports (with every member's vote) of the explained test nodules. */
+  reports: NoduleReport[];
+  ensemble: EnsembleStudy;
+}
+
+/**
+ * The attention study on the embedded SYNTHETIC cohort: trains (or reuses, see `ensembleStudy`)
+ * the demo ensemble members, explains the largest member's first-fold network on that fold's
+ * TEST nodules, compares every map's inside-mask mass with the random-map baseline, with the
+ * untrained network as a second baseline, and builds per-nodule reports with the members' votes.
+ */
+export async function demoAttentionStudy(opts: {
+  dataset: NoduleDataset;
+  quick: boolean;
+  seed?: number;
+  maxNodules?: number;
+  log?: (line: string) => void;
+}): Promise<DemoAttentionStudy> {
+  const ensemble = await ensembleStudy({ dataset: opts.dataset, quick: opts.quick, seed: opts.seed, keepModels: true, log: opts.log });
+  const { training } = ensemble;
+  const sizes = training.members.map((m) => training.models.get(m.name)![0].paramCount());
+  const k = sizes.indexOf(Math.max(...sizes));
+  const member = training.members[k].name;
+  const model = training.models.get(member)![0];
+  const fold = training.members[k].folds[0].fold;
+  const testIds = new Set(training.split.folds.find((f) => f.id === fold)!.test);
+  const byId = new Map(opts.dataset.samples.map((s) => [s.id, s]));
+  const samples = [...testIds].map((id) => byId.get(id)!).slice(0, opts.maxNodules ?? Infinity);
+  const config = runConfig(training.runDirs.get(member)!);
+  const untrained = createModel(config.arch, { seed: config.seed, attention: config.attention, head: config.head });
+  const study = attentionStudy({ model: model as unknown as ExplainableModel, samples, untrained, seed: opts.seed ?? 0 });
+  untrained.dispose();
+  const reports = samples.map((s, i) =>
+    noduleReport(s, study.explanations[i], { synthetic: opts.dataset.synthetic, votes: votesForSample(ensemble.evaluation, s.id).votes, ensembles: votesForSample(ensemble.evaluation, s.id).ensembles }),
+  );
+  for (const [name, nets] of training.models) for (const n of nets) if (!(name === member && n === model)) n.dispose();
+  return { ...study, member, fold, samples, reports, ensemble };
 }

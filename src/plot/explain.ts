@@ -113,24 +113,26 @@ export function noduleReportFigure(r: NoduleReport): Figure {
 }
 
 /**
- * The inside-mask statistic per map: mean share of map mass inside the nodule (with its 95%
- * bootstrap CI as an error bar on the difference) against the random-map baseline.
+ * The inside-mask statistic per map: mean share of map mass inside the nodule (error bars: the
+ * 95% bootstrap CI of its difference to the baseline, placed on the bar) against the random-map
+ * baseline (mask volume fraction), optionally beside an untrained network's maps.
  */
-export function insideMaskFigure(rows: InsideMaskSummary[], opts: { title?: string } = {}): Figure {
+export function insideMaskFigure(rows: InsideMaskSummary[], opts: { title?: string; untrained?: InsideMaskSummary[] } = {}): Figure {
+  const bar = (name: string, rs: InsideMaskSummary[]) => ({
+    type: "bar",
+    name,
+    x: rs.map((r) => r.map),
+    y: rs.map((r) => r.meanInside),
+    error_y: { type: "data", symmetric: false, array: rs.map((r) => r.ci.hi - r.meanDifference), arrayminus: rs.map((r) => r.meanDifference - r.ci.lo) },
+  });
+  const data: Array<Record<string, unknown>> = [bar("trained network: mass inside nodule", rows)];
+  if (opts.untrained) data.push(bar("untrained network (same architecture)", opts.untrained));
+  data.push({ type: "bar", name: "random-map baseline (mask volume fraction)", x: rows.map((r) => r.map), y: rows.map((r) => r.meanBaseline), marker: { color: "grey" } });
   return {
-    data: [
-      {
-        type: "bar",
-        name: "attention mass inside nodule",
-        x: rows.map((r) => r.map),
-        y: rows.map((r) => r.meanInside),
-        error_y: { type: "data", symmetric: false, array: rows.map((r) => r.ci.hi - r.meanDifference), arrayminus: rows.map((r) => r.meanDifference - r.ci.lo) },
-      },
-      { type: "bar", name: "random-map baseline (mask volume fraction)", x: rows.map((r) => r.map), y: rows.map((r) => r.meanBaseline) },
-    ],
+    data,
     layout: baseLayout(opts.title ?? "Share of map mass inside the nodule mask", {
       barmode: "group",
-      yaxis: { title: { text: "fraction of map mass" }, rangemode: "tozero" },
+      yaxis: { title: { text: "fraction of map mass inside the mask" }, rangemode: "tozero" },
       legend: { orientation: "h", y: -0.15 },
     }),
   };
