@@ -50,3 +50,14 @@ test("bad crop requests are named errors", () => {
   assert.throws(() => extractCrop(v, [NaN, 0, 0]), /not finite/);
   assert.throws(() => extractCrop(v, [0, 0, 0], 0), /positive integer/);
 });
+
+test("subVolume keeps geometry: a crop of the sub-volume equals the crop of the whole", async () => {
+  const { subVolume } = await import("../../src/preprocess/crop");
+  const v = indexVolume(40);
+  const centre = voxelToWorld(v, [20, 21, 22]);
+  const sub = subVolume(v, centre, 18);
+  assert.ok(sub.shape[0] < 40);
+  assert.deepEqual(sub.origin, voxelToWorld(v, [2, 3, 4]));
+  assert.deepEqual(Array.from(extractCrop(sub, centre, 32, -1)), Array.from(extractCrop(v, centre, 32, -1)));
+  assert.throws(() => subVolume(v, [1e6, 0, 0], 5), /outside the volume/);
+});
