@@ -44,6 +44,7 @@ export function dicomInfo(file: string): DicomInfo {
   };
 }
 
+/** `naslung dicom-info <files...>`: one JSON line per file (see {@link DicomInfo}). */
 export function register(program: Command): void {
   program
     .command("dicom-info")
