@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { writeCohort, PatientTruth } from "../../src/data/synthetic/cohort";
-import { listCohort, prepareDataset } from "../../src/data/pipeline";
+import { demoCohortDir, demoDataset, listCohort, prepareDataset } from "../../src/data/pipeline";
+import { slowTests } from "../../src/util/provenance";
 import { cacheKey, readCropCache, writeCropCache, stableJson } from "../../src/data/cache";
 import type { NoduleDataset } from "../../src/data/sample";
 
@@ -118,4 +119,13 @@ test("crop cache format: round trip, sizes checked, keys stable under key order"
   assert.notEqual(cacheKey({ a: 1 }), cacheKey({ a: 2 }));
   assert.equal(stableJson({ b: 1, a: undefined }), '{"b":1}');
   assert.equal(fs.readdirSync(root).filter((f) => f.includes(".tmp-")).length, 0);
+});
+
+test("slow: the default cohort (40 patients) round-trips with labels equal to the generator's truth", { skip: !slowTests() }, async () => {
+  const ds = await demoDataset();
+  const dir = demoCohortDir();
+  const truth = listCohort(dir).map((p) => JSON.parse(fs.readFileSync(p.truth!, "utf8")) as PatientTruth);
+  const expected = truth.flatMap((t) => t.nodules.filter((n) => n.readerLabel !== null).map((n) => `${t.patientId}#${n.index}:${n.readerLabel}`));
+  assert.deepEqual(ds.samples.map((s) => `${s.group}#${s.meta!.truthIndex}:${s.label}`).sort(), expected.sort());
+  assert.ok(ds.samples.length > 150);
 });
