@@ -69,6 +69,8 @@ Napi::Value Unary(const Napi::CallbackInfo& info);
 Napi::Value Reduce(const Napi::CallbackInfo& info);
 Napi::Value CopyStrided(const Napi::CallbackInfo& info);
 Napi::Value ArgReduce(const Napi::CallbackInfo& info);
+Napi::Value BnForward(const Napi::CallbackInfo& info);
+Napi::Value BnBackward(const Napi::CallbackInfo& info);
 Napi::Value ClearCaches(const Napi::CallbackInfo& info);
 void ClearConvCache();
 

@@ -37,6 +37,35 @@ void runBinary(const float* a, const float* b, TOut* out, const std::vector<int6
   for (int i = 0; i < G - 1; ++i) outer *= shape[i];
   const int64_t total = outer * inner;
   const int nt = threadsFor(total);
+  // Channel broadcast ([rows, C] op [C], C small, the batch-norm case): tile the vector into a
+  // ~512-element pattern so the inner loop is long and vectorises instead of C elements per row.
+  if (G == 2 && inner <= 128 && ((as[0] == 0 && as[1] == 1 && bs[0] == inner && bs[1] == 1) ||
+                                 (bs[0] == 0 && bs[1] == 1 && as[0] == inner && as[1] == 1))) {
+    const bool aIsVec = as[0] == 0;
+    const float* vec = aIsVec ? a : b;
+    const float* full = aIsVec ? b : a;
+    const int64_t k = std::max<int64_t>(1, 512 / inner), L = k * inner, chunks = outer / k;
+    std::vector<float> pat(L);
+    for (int64_t i = 0; i < L; ++i) pat[i] = vec[i % inner];
+    const float* P = pat.data();
+    parallelRun(threadsFor(total), [&](int t, int n) {
+      const int64_t c0 = chunks * t / n, c1 = chunks * (t + 1) / n;
+      for (int64_t c = c0; c < c1; ++c) {
+        const float* f = full + c * L;
+        TOut* y = out + c * L;
+        if (aIsVec) {
+#pragma omp simd
+          for (int64_t j = 0; j < L; ++j) y[j] = (TOut)bin<OP>(P[j], f[j]);
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < L; ++j) y[j] = (TOut)bin<OP>(f[j], P[j]);
+        }
+      }
+    });
+    for (int64_t i = chunks * L; i < total; ++i)
+      out[i] = aIsVec ? (TOut)bin<OP>(P[i - chunks * L], full[i]) : (TOut)bin<OP>(full[i], P[i - chunks * L]);
+    return;
+  }
   parallelRun(nt, [&](int t, int n) {
     int64_t o0 = outer * t / n, o1 = outer * (t + 1) / n;
     if (o0 < o1) {

@@ -70,3 +70,4 @@ export function nativeKernelsEnabled(): boolean {
   return enabled;
 }
 export { fallbackCounts as nativeFallbackCounts } from "./native/kernels";
+export { batchNormTrainFused, fusedBatchNormAvailable } from "./native/batchNorm";

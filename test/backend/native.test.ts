@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { installNativeKernels, setNativeKernelsEnabled, nativeKernelsEnabled } from "../../src/backend/nativeKernels";
+import { installNativeKernels, setNativeKernelsEnabled, nativeKernelsEnabled, batchNormTrainFused, fusedBatchNormAvailable } from "../../src/backend/nativeKernels";
 import { createRng } from "../../src/util/rng";
 
 // Every native kernel against the stock tfjs CPU kernel it replaces, on random data (1e-4 relative).
@@ -202,6 +202,39 @@ test("argMax / argMin (first extremum on ties) match stock", async (t) => {
   const big = tf.round(rand([70000, 4, 1], -3, 3));
   assertSame("argMax large", () => tf.cast(tf.argMax(big, 1), "float32"));
   tf.dispose([x, big]);
+});
+
+test("fused training batch norm matches the tf.moments formula: value, dx, dgamma, dbeta, stats", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  assert.ok(fusedBatchNormAvailable());
+  for (const shape of [[2, 5, 3, 4, 6], [1, 7, 7, 7, 4], [8, 16, 16, 16, 8]]) {
+    const c = shape[4];
+    const x = rand(shape, -1, 3), gamma = rand([c], 0.5, 1.5) as tf.Tensor1D, beta = rand([c]) as tf.Tensor1D, r = rand(shape);
+    const eps = 1e-5;
+    const reference = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xi, [0, 1, 2, 3]);
+      return tf.add(tf.mul(tf.sub(xi, mean), tf.mul(tf.rsqrt(tf.add(variance, eps)), g)), b);
+    };
+    let stats: number[][] = [];
+    const fused = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      batchNormTrainFused(xi, g as tf.Tensor1D, b as tf.Tensor1D, eps, (m, v) => (stats = [Array.from(m.dataSync()), Array.from(v.dataSync())]));
+    const run = (fn: typeof reference) => tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fn(xi, g, b), r)))([x, gamma, beta]);
+    const names = ["dx", "dgamma", "dbeta"];
+    const gf = run(fused), gr = run(reference);
+    const check = (what: string, a: tf.Tensor, b: tf.Tensor) => {
+      const av = a.dataSync(), bv = b.dataSync();
+      let d = 0, m = 0;
+      for (let i = 0; i < av.length; i++) (d = Math.max(d, Math.abs(av[i] - bv[i]))), (m = Math.max(m, Math.abs(bv[i])));
+      assert.ok(d <= 1e-4 * m, `${what} [${shape}]: max diff ${d} vs max ${m}`);
+    };
+    check("value", fused(x, gamma, beta), reference(x, gamma, beta));
+    gf.forEach((g, i) => check(names[i], g, gr[i]));
+    const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
+    check("mean", tf.tensor(stats[0]), mean);
+    check("variance", tf.tensor(stats[1]), variance);
+    tf.dispose([x, gamma, beta, r, ...gf, ...gr, mean, variance]);
+  }
 });
 
 test("non-float32 inputs fall back to the stock kernels", async (t) => {

@@ -5,7 +5,8 @@ import { repoRoot } from "../../util/provenance";
 /** The C++ surface of `native/build/Release/naslung_native.node` (see native/src/*.cc). */
 export interface NativeAddon {
   /** Sets the OpenMP team size (0 = library default) and flushes denormals in every worker. */
-  init(threads: number): { threads: number; dnnl: string };
+  /** threads: OpenMP team size (0 = default); keepHeap: keep multi-MB blocks on glibc's heap (see addon.cc). */
+  init(threads: number, keepHeap?: boolean): { threads: number; dnnl: string };
   /** kind 0: (x, filter) -> y; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter. `p` = 21 ints, see conv.cc. */
   conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Broadcast binary op; strides per output dimension, 0 where the operand is broadcast. */
@@ -17,6 +18,10 @@ export interface NativeAddon {
   copyStrided(src: Float32Array, srcOff: number, srcStrides: Int32Array, dst: Float32Array, dstOff: number, dstStrides: Int32Array, shape: Int32Array): void;
   /** Index of the first max (min) along the middle axis of x viewed as [outer, len, inner]. */
   argReduce(isMin: boolean, x: Float32Array, outer: number, len: number, inner: number, out: Int32Array): void;
+  /** Training-mode batch norm over the last axis (C channels) of x; writes y and per-channel mean, 1/sqrt(var+eps), biased var. */
+  bnForward(x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, invstd: Float32Array, variance: Float32Array): void;
+  /** Its gradient: dx, dgamma, dbeta from dy. */
+  bnBackward(dy: Float32Array, x: Float32Array, C: number, gamma: Float32Array, mean: Float32Array, invstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
   clearCaches(): void;
 }
 
@@ -37,7 +42,7 @@ export function loadAddon(): { addon: NativeAddon; threads: number; dnnl: string
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(ADDON_PATH) as NativeAddon;
     const want = Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
-    const r = addon.init(want);
+    const r = addon.init(want, process.env.NASLUNG_KEEP_HEAP !== "0");
     cached = { addon, threads: r.threads, dnnl: r.dnnl };
   } catch (e) {
     cached = { error: `cannot load ${path.relative(repoRoot, ADDON_PATH)}: ${(e as Error).message.split("\n")[0]}` };

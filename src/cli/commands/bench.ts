@@ -37,9 +37,10 @@ export function register(program: Command): void {
             for (let i = 0; i < 3; i++) h.trainStep();
           });
           h.dispose();
-          const total = rows.reduce((a, r) => a + r.ms, 0) / 3;
-          console.log(`# ${c.config} batch ${c.batch} (${describeBackend(b)}): ${total.toFixed(1)} ms/step in kernels`);
-          for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${(r.ms / 3).toFixed(2).padStart(9)} ms ${String(r.calls / 3).padStart(6)} calls`);
+          const total = rows.reduce((a, r) => a + r.ms, 0) / 3, cpu = rows.reduce((a, r) => a + r.cpuMs, 0) / 3;
+          console.log(`# ${c.config} batch ${c.batch} (${describeBackend(b)}): per step in kernels ${total.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms CPU`);
+          console.log(`${"kernel".padEnd(26)} ${"wall ms".padStart(9)} ${"CPU ms".padStart(9)} ${"calls".padStart(6)}`);
+          for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${(r.ms / 3).toFixed(2).padStart(9)} ${(r.cpuMs / 3).toFixed(2).padStart(9)} ${String(r.calls / 3).padStart(6)}`);
           continue;
         }
         const r = runBenchCase(c, { backend: b.name, trainSteps: Number(o.steps), inferSteps: Number(o.inferSteps), stock: o.stock });
