@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "../paramStore";
 import { ForwardContext } from "./context";
+import { batchNormTrainFused, fusedBatchNormAvailable } from "../../backend/nativeKernels";
 
 /**
  * BatchNorm over the channel axis of NDHWC tensors, written from tf ops because `tf.batchNorm`'s
@@ -39,6 +40,12 @@ export class BatchNorm3d {
   private trainForward(x: tf.Tensor5D, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor5D {
     const axes = [0, 1, 2, 3];
     const n = x.size / this.channels;
+    if (fusedBatchNormAvailable()) {
+      // CPU backend with naslung's native kernels: the same forward/backward in one native pass
+      // each way (src/backend/native/batchNorm.ts; equivalence-tested against this formula).
+      const stats = updateStats ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateRunning(m, v, n) : undefined;
+      return batchNormTrainFused(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.eps, stats) as tf.Tensor5D;
+    }
     const f = tf.customGrad(((xIn: tf.Tensor5D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
       const { mean, variance } = tf.moments(xIn, axes);
       if (updateStats) this.updateRunning(mean as tf.Tensor1D, variance as tf.Tensor1D, n);
