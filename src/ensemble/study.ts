@@ -45,6 +45,8 @@ export function demoEnsembleSettings(quick: boolean): { members: Array<{ name: s
 
 /** Everything the ensemble notebook and figure show. */
 export interface EnsembleStudy {
+  /** Folder of the member runs. */
+  workDir: string;
   training: MemberTrainingResult;
   plans: EnsemblePlan[];
   evaluation: EnsembleEvaluation;
@@ -81,5 +83,5 @@ export async function ensembleStudy(opts: {
   const options: EnsembleOptions = { bootstrap: { resamples: 1000, seed }, ...opts.options };
   const plans = planEnsembles(training.members, options);
   const evaluation = evaluateEnsembles(training.members, options, plans);
-  return { training, plans, evaluation };
+  return { workDir, training, plans, evaluation };
 }

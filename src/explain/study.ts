@@ -1,5 +1,8 @@
 import type { NoduleDataset, NoduleSample } from "../data/sample";
-import { ensembleStudy, EnsembleStudy } from "../ensemble/study";
+import * as path from "path";
+import { demoEnsembleSettings, ensembleStudy, EnsembleStudy } from "../ensemble/study";
+import { crossValidatedMembers } from "../ensemble/members";
+import type { TrainConfig } from "../train/config";
 import { votesForSample } from "../ensemble/evaluate";
 import { runConfig } from "../ensemble/runs";
 import { createModel } from "../models/registry";
@@ -62,6 +65,11 @@ export interface DemoAttentionStudy extends AttentionStudy {
   samples: NoduleSample[];
   /** Per-nodule reports (with every member's vote) of the explained test nodules. */
   reports: NoduleReport[];
+  /**
+   * The same architecture with textbook CBAM (Woo 2018: sigmoid gates multiplying the features,
+   * no residual) instead of the reference's ResCBAM, trained identically on the same fold.
+   */
+  textbook: AttentionStudy & { member: string };
   ensemble: EnsembleStudy;
 }
 
@@ -70,6 +78,8 @@ export interface DemoAttentionStudy extends AttentionStudy {
  * the demo ensemble members, explains the largest member's first-fold network on that fold's
  * TEST nodules, compares every map's inside-mask mass with the random-map baseline, with the
  * untrained network as a second baseline, and builds per-nodule reports with the members' votes.
+ * The same architecture with textbook CBAM is trained on the same fold and measured alike, so
+ * the two attention variants can be compared.
  */
 export async function demoAttentionStudy(opts: {
   dataset: NoduleDataset;
@@ -78,23 +88,44 @@ export async function demoAttentionStudy(opts: {
   maxNodules?: number;
   log?: (line: string) => void;
 }): Promise<DemoAttentionStudy> {
-  const ensemble = await ensembleStudy({ dataset: opts.dataset, quick: opts.quick, seed: opts.seed, keepModels: true, log: opts.log });
+  const seed = opts.seed ?? 0;
+  const ensemble = await ensembleStudy({ dataset: opts.dataset, quick: opts.quick, seed, keepModels: true, log: opts.log });
   const { training } = ensemble;
   const sizes = training.members.map((m) => training.models.get(m.name)![0].paramCount());
   const k = sizes.indexOf(Math.max(...sizes));
   const member = training.members[k].name;
   const model = training.models.get(member)![0];
   const fold = training.members[k].folds[0].fold;
-  const testIds = new Set(training.split.folds.find((f) => f.id === fold)!.test);
+  const foldRec = training.split.folds.find((f) => f.id === fold)!;
   const byId = new Map(opts.dataset.samples.map((s) => [s.id, s]));
-  const samples = [...testIds].map((id) => byId.get(id)!).slice(0, opts.maxNodules ?? Infinity);
+  const samples = foldRec.test.map((id) => byId.get(id)!).slice(0, opts.maxNodules ?? Infinity);
   const config = runConfig(training.runDirs.get(member)!);
   const untrained = createModel(config.arch, { seed: config.seed, attention: config.attention, head: config.head });
-  const study = attentionStudy({ model: model as unknown as ExplainableModel, samples, untrained, seed: opts.seed ?? 0 });
+  const study = attentionStudy({ model: model as unknown as ExplainableModel, samples, untrained, seed });
   untrained.dispose();
-  const reports = samples.map((s, i) =>
-    noduleReport(s, study.explanations[i], { synthetic: opts.dataset.synthetic, votes: votesForSample(ensemble.evaluation, s.id).votes, ensembles: votesForSample(ensemble.evaluation, s.id).ensembles }),
-  );
+  const reports = samples.map((s, i) => {
+    const v = votesForSample(ensemble.evaluation, s.id);
+    return noduleReport(s, study.explanations[i], { synthetic: opts.dataset.synthetic, votes: v.votes, ensembles: v.ensembles });
+  });
   for (const [name, nets] of training.models) for (const n of nets) if (!(name === member && n === model)) n.dispose();
-  return { ...study, member, fold, samples, reports, ensemble };
+
+  // The textbook-CBAM twin: same architecture, data, fold, seed and budget.
+  const defaults = demoEnsembleSettings(opts.quick);
+  const twinName = `${member}_cbam`;
+  const twin = await crossValidatedMembers({
+    dataset: opts.dataset,
+    members: [{ name: twinName, arch: config.arch }],
+    train: { ...defaults.train, attention: "cbam", folds: { ...(defaults.train.folds as TrainConfig["folds"]), run: [foldRec.index] } },
+    seed,
+    workDir: path.join(ensemble.workDir, "textbook-cbam"),
+    keepModels: true,
+    log: opts.log,
+  });
+  const twinModel = twin.models.get(twinName)![0];
+  const twinConfig = runConfig(twin.runDirs.get(twinName)!);
+  const twinUntrained = createModel(twinConfig.arch, { seed: twinConfig.seed, attention: "cbam", head: twinConfig.head });
+  const textbook = { member: twinName, ...attentionStudy({ model: twinModel as unknown as ExplainableModel, samples, untrained: twinUntrained, seed }) };
+  twinUntrained.dispose();
+  twinModel.dispose();
+  return { ...study, member, fold, samples, reports, textbook, ensemble };
 }

@@ -117,7 +117,10 @@ export function noduleReportFigure(r: NoduleReport): Figure {
  * 95% bootstrap CI of its difference to the baseline, placed on the bar) against the random-map
  * baseline (mask volume fraction), optionally beside an untrained network's maps.
  */
-export function insideMaskFigure(rows: InsideMaskSummary[], opts: { title?: string; untrained?: InsideMaskSummary[] } = {}): Figure {
+export function insideMaskFigure(
+  rows: InsideMaskSummary[],
+  opts: { title?: string; name?: string; untrained?: InsideMaskSummary[]; extra?: Array<{ name: string; rows: InsideMaskSummary[] }> } = {},
+): Figure {
   const bar = (name: string, rs: InsideMaskSummary[]) => ({
     type: "bar",
     name,
@@ -125,7 +128,8 @@ export function insideMaskFigure(rows: InsideMaskSummary[], opts: { title?: stri
     y: rs.map((r) => r.meanInside),
     error_y: { type: "data", symmetric: false, array: rs.map((r) => r.ci.hi - r.meanDifference), arrayminus: rs.map((r) => r.meanDifference - r.ci.lo) },
   });
-  const data: Array<Record<string, unknown>> = [bar("trained network: mass inside nodule", rows)];
+  const data: Array<Record<string, unknown>> = [bar(opts.name ?? "trained network: mass inside nodule", rows)];
+  for (const e of opts.extra ?? []) data.push(bar(e.name, e.rows));
   if (opts.untrained) data.push(bar("untrained network (same architecture)", opts.untrained));
   data.push({ type: "bar", name: "random-map baseline (mask volume fraction)", x: rows.map((r) => r.map), y: rows.map((r) => r.meanBaseline), marker: { color: "grey" } });
   return {

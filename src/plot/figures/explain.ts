@@ -44,8 +44,13 @@ export const recipes: FigureRecipe[] = [
     async build() {
       const s = await study();
       return {
-        figure: insideMaskFigure(s.summary, { untrained: s.untrainedSummary, title: `[synthetic] Map mass inside the nodule: ${s.member}, fold ${s.fold} test nodules (n = ${s.samples.length})` }),
-        config: { dataset: "demo (synthetic)", quick: quickMode(), member: s.member, fold: s.fold, summary: s.summary, untrained: s.untrainedSummary },
+        figure: insideMaskFigure(s.summary, {
+          name: "trained, reference ResCBAM",
+          extra: [{ name: "trained, textbook CBAM", rows: s.textbook.summary }],
+          untrained: s.untrainedSummary,
+          title: `[synthetic] Map mass inside the nodule: ${s.member}, fold ${s.fold} test nodules (n = ${s.samples.length})`,
+        }),
+        config: { dataset: "demo (synthetic)", quick: quickMode(), member: s.member, fold: s.fold, summary: s.summary, textbookCbam: s.textbook.summary, untrained: s.untrainedSummary },
         seed: 0,
       };
     },
