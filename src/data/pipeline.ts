@@ -28,7 +28,7 @@ import { shapeDistance } from "./synthetic/shape";
  */
 
 /** Bumped when this pipeline's output changes for the same inputs and config. */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2;
 
 /** Settings of `prepareDataset`: preprocessing plus labels, clustering, folds and caching. */
 export interface PipelineConfig extends Partial<PreprocessConfig> {

@@ -9,8 +9,10 @@ import type { Volume } from "../io/volume";
  * 4. fill holes slice by slice (vessels, nodules inside the lung);
  * 5. per slice and lung, replace the mask by its convex hull when the hull is < 1.5x its area
  *    (reference `process_mask`: keeps juxta-pleural nodules inside the mask);
- * 6. dilate 10 times with the 6-neighbour cross (reference `binary_dilation(..., iterations=10)`
- *    with `generate_binary_structure(3, 1)`).
+ * 6. dilate the hulled mask 10 times with the 6-neighbour cross (reference
+ *    `binary_dilation(..., iterations=10)` with `generate_binary_structure(3, 1)`).
+ * As in the reference, the "extra" ring where bones are removed is dilated XOR the un-hulled
+ * mask, so a concavity filled by the hull counts as ring.
  * The reference also splits lungs that touch by erosion and uses eccentricity and distance-to-
  * centre rules tuned to full LIDC scans; those are not needed for the scans we process and are
  * left out.
@@ -26,8 +28,10 @@ export interface LungMaskOptions {
 
 /** The masks `lungMask` returns (1 = lung), z-major like the volume. */
 export interface LungMasks {
-  /** Segmented lungs after hole filling and convex hulls (reference `Mask` / `convex_mask`). */
+  /** Segmented lungs after hole filling (reference `Mask` = m1 + m2). */
   mask: Uint8Array;
+  /** `mask` with per-slice convex hulls (reference `convex_mask`, the input of the dilation). */
+  convex: Uint8Array;
   /** `mask` dilated (reference `dilatedMask`): voxels outside it become 170. */
   dilated: Uint8Array;
   /** Number of lung components kept (1 or 2). */
@@ -55,17 +59,19 @@ export function lungMask(volume: Volume, options: LungMaskOptions = {}): LungMas
   if (!candidates.length) throw new Error(`lungMask: no air region inside the body (threshold ${threshold} HU); is this a chest CT in HU?`);
   const keep = [candidates[0]];
   if (candidates[1] && candidates[1].s >= secondRatio * candidates[0].s) keep.push(candidates[1]);
-  const lungs = keep.map((k) => {
+  const mask = new Uint8Array(n);
+  const convex = new Uint8Array(n);
+  for (const k of keep) {
     const m = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (labels[i] === k.id) m[i] = 1;
     fillHolesPerSlice(m, volume.shape);
+    for (let i = 0; i < n; i++) mask[i] |= m[i];
+    // Hulls are taken per lung, as the reference's process_mask(m1), process_mask(m2).
     if (options.convexHull ?? true) convexHullPerSlice(m, volume.shape, 1.5);
-    return m;
-  });
-  const mask = new Uint8Array(n);
-  for (const m of lungs) for (let i = 0; i < n; i++) mask[i] |= m[i];
-  const dilated = dilate6(mask, volume.shape, options.dilateIterations ?? 10);
-  return { mask, dilated, components: keep.length };
+    for (let i = 0; i < n; i++) convex[i] |= m[i];
+  }
+  const dilated = dilate6(convex, volume.shape, options.dilateIterations ?? 10);
+  return { mask, convex, dilated, components: keep.length };
 }
 
 /** 3-D connected components (6-connectivity) of a binary volume; label 0 = background. */

@@ -47,8 +47,10 @@ test("lung mask on a phantom: two lungs, not the air outside, holes filled, medi
 });
 
 test("per-slice convex hull keeps a juxta-pleural nodule inside the mask (reference process_mask)", () => {
-  const hull = lungMask(phantom()).mask;
-  const noHull = lungMask(phantom(), { convexHull: false }).mask;
+  const masks = lungMask(phantom());
+  const hull = masks.convex;
+  const noHull = lungMask(phantom(), { convexHull: false }).convex;
+  assert.equal(masks.mask[(5 * NY + 32) * NX + Math.round(24.5 + 35.5)], 0); // `mask` is un-hulled (reference Mask)
   // The nodule's inner half, within the lung's convex outline.
   assert.equal(noHull[(5 * NY + 32) * NX + Math.round(24.5 + 35.5)], 0);
   assert.equal(hull[(5 * NY + 32) * NX + Math.round(24.5 + 35.5)], 1);
