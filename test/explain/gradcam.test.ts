@@ -116,3 +116,15 @@ test("explainSamples: attention maps of every layer and Grad-CAM, upsampled to 3
   assert.deepEqual((bar.data[0].error_y as { array: number[] }).array.map((v) => +v.toFixed(6)), [0.05]);
   assert.throws(() => noduleReport(samples[1], ex[0], { synthetic: true }), /sample "b" but explanation of "a"/);
 });
+
+test("attentionStudy: per-map inside-mask summary with an untrained baseline; masks are required", async () => {
+  const { attentionStudy } = await import("../../src/explain/study");
+  const samples = [sample("a", 1, 0), sample("b", 0, 1)];
+  const s = attentionStudy({ model: toy, samples, untrained: toy, resamples: 50 });
+  assert.deepEqual(s.maps, ["stem", "stage 1", "Grad-CAM"]);
+  assert.equal(s.summary.length, 3);
+  assert.deepEqual(s.untrainedSummary, s.summary, "the same model twice gives the same statistic");
+  // The toy's stem map is sigmoid(crop), brighter in the nodule: above the baseline.
+  assert.ok(s.summary[0].ratio > 1 && s.summary[0].ci.lo > 0);
+  assert.throws(() => attentionStudy({ model: toy, samples: [{ ...samples[0], mask: undefined }] }), /sample "a" has no nodule mask/);
+});
