@@ -20,8 +20,8 @@ export interface RunRecord {
   node: string;
   dataset: { name: string; source: string; synthetic: boolean; samples: number; malignant: number };
   startedAt: string;
-  /** Each time the run was resumed. */
-  resumedAt: string[];
+  /** Each time the run was resumed, with the code version that continued it. */
+  resumedAt: Array<{ at: string; gitCommit: string }>;
 }
 
 /** Default folder holding runs (`<repo>/runs`, git-ignored). */
@@ -96,7 +96,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
     };
     writeJsonAtomic(path.join(runDir, "config.json"), config);
   } else {
-    record.resumedAt.push(new Date().toISOString());
+    record.resumedAt.push({ at: new Date().toISOString(), gitCommit: gitCommit() });
   }
   writeJsonAtomic(path.join(runDir, "run.json"), record);
   const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold });
