@@ -64,30 +64,66 @@ export interface PipelineStats {
   zscore?: { mean: number; std: number };
 }
 
-/** One patient folder of a cohort. */
+/** One annotated series of a cohort. */
 export interface CohortPatient {
+  /** Unique key: the folder's path relative to the cohort, "/"-separated (our layout: the patient id). */
   id: string;
+  /** Patient (first path component): the group that folds never split. */
+  patientId: string;
   seriesDir: string;
   xml: string;
   truth?: string;
 }
 
-/** Lists the patients of a cohort folder, with a clear error when the layout is wrong. */
+/** Whether a file starts like an LIDC reading-session document. */
+function isLidcXml(file: string): boolean {
+  const fd = fs.openSync(file, "r");
+  try {
+    const b = Buffer.alloc(4096);
+    const n = fs.readSync(fd, b, 0, b.length, 0);
+    return b.subarray(0, n).toString("utf8").includes("LidcReadMessage");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Lists the annotated series of a cohort folder, in either layout:
+ * - naslung's: `<patient>/series/*.dcm` + `<patient>/annotations.xml` (+ `truth.json`);
+ * - TCIA's LIDC-IDRI download: `<patient>/<study>/<series>/` holding the slices and the LIDC XML
+ *   (series without an LIDC XML, e.g. radiographs, are skipped).
+ * A malformed naslung patient folder (one of series/ and annotations.xml missing) is an error.
+ */
 export function listCohort(cohortDir: string): CohortPatient[] {
   if (!fs.existsSync(cohortDir)) throw new Error(`${cohortDir}: cohort folder does not exist`);
   const out: CohortPatient[] = [];
-  for (const e of fs.readdirSync(cohortDir, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name.startsWith(".")) continue;
-    const dir = path.join(cohortDir, e.name);
+  const walk = (dir: string, depth: number) => {
+    const rel = path.relative(cohortDir, dir).split(path.sep).join("/");
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith("."));
     const seriesDir = path.join(dir, "series");
     const xml = path.join(dir, "annotations.xml");
-    if (!fs.existsSync(seriesDir) && !fs.existsSync(xml)) continue;
-    if (!fs.existsSync(seriesDir)) throw new Error(`${dir}: has annotations.xml but no series/ folder`);
-    if (!fs.existsSync(xml)) throw new Error(`${dir}: has series/ but no annotations.xml`);
-    const truth = path.join(dir, "truth.json");
-    out.push({ id: e.name, seriesDir, xml, truth: fs.existsSync(truth) ? truth : undefined });
-  }
-  if (!out.length) throw new Error(`${cohortDir}: no patient folders (<patient>/series/ + <patient>/annotations.xml)`);
+    const hasSeries = entries.some((e) => e.isDirectory() && e.name === "series");
+    const hasXml = entries.some((e) => e.isFile() && e.name === "annotations.xml");
+    if (hasSeries || hasXml) {
+      if (!hasSeries) throw new Error(`${dir}: has annotations.xml but no series/ folder`);
+      if (!hasXml) throw new Error(`${dir}: has series/ but no annotations.xml`);
+      const truth = path.join(dir, "truth.json");
+      out.push({ id: rel, patientId: rel.split("/")[0], seriesDir, xml, truth: fs.existsSync(truth) ? truth : undefined });
+      return;
+    }
+    const xmls = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".xml")).map((e) => path.join(dir, e.name));
+    const hasDicom = entries.some((e) => e.isFile() && e.name.toLowerCase().endsWith(".dcm"));
+    if (rel && hasDicom && xmls.length) {
+      const lidc = xmls.filter(isLidcXml);
+      if (lidc.length > 1) throw new Error(`${dir}: ${lidc.length} LIDC XML files beside one series (${lidc.map((f) => path.basename(f)).join(", ")})`);
+      if (lidc.length === 1) out.push({ id: rel, patientId: rel.split("/")[0], seriesDir: dir, xml: lidc[0] });
+      return;
+    }
+    if (depth < 4) for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name), depth + 1);
+  };
+  walk(cohortDir, 0);
+  if (!out.length)
+    throw new Error(`${cohortDir}: no annotated series (<patient>/series/ + <patient>/annotations.xml, or LIDC-IDRI <patient>/<study>/<series>/ with its XML)`);
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -178,7 +214,7 @@ function processPatient(
   for (const c of clusters) {
     const label = labelFromMalignancy(c.scores, config.labelRule);
     if (label === null) {
-      stats.dropped.push({ patientId: p.id, cluster: c.id, scores: c.scores, reason: c.scores.length ? "mean malignancy equals the threshold" : "no malignancy ratings" });
+      stats.dropped.push({ patientId: p.patientId, cluster: c.id, scores: c.scores, reason: c.scores.length ? "mean malignancy equals the threshold" : "no malignancy ratings" });
       continue;
     }
     const { crop, start } = cropAt(prepared, c.centroid);
@@ -186,12 +222,12 @@ function processPatient(
     const s: NoduleSample = {
       id: `${p.id}:${c.id}`,
       label,
-      group: p.id,
+      group: p.patientId,
       fold,
       size: pc.cropSize,
       crop,
       meta: {
-        patientId: p.id,
+        patientId: p.patientId,
         cluster: c.id,
         centroid: c.centroid,
         diameterMm: c.diameterMm,
@@ -220,7 +256,7 @@ export async function prepareDataset(cohortDir: string, config: PipelineConfig =
   const name = config.name ?? path.basename(path.resolve(cohortDir));
   const source = synthetic
     ? `SYNTHETIC cohort (naslung phantom, seed ${manifest!.options.seed}, ${patients.length} patients) via DICOM + LIDC XML`
-    : `${path.resolve(cohortDir)} (${patients.length} patients) via DICOM + LIDC XML`;
+    : `${path.resolve(cohortDir)} (${new Set(patients.map((p) => p.patientId)).size} patients, ${patients.length} series) via DICOM + LIDC XML`;
   const folds = config.folds ?? 10;
   const keyed = {
     pipeline: PIPELINE_VERSION,
@@ -235,8 +271,10 @@ export async function prepareDataset(cohortDir: string, config: PipelineConfig =
   const build = async () => {
     const stats: PipelineStats = { patients: patients.length, clusters: 0, samples: 0, benign: 0, malignant: 0, dropped: [] };
     const samples: NoduleSample[] = [];
+    // Folds are assigned round-robin over sorted patients, so a patient's series share a fold.
+    const patientIds = [...new Set(patients.map((p) => p.patientId))];
     patients.forEach((p, i) => {
-      samples.push(...processPatient(p, i % folds, pc, config, stats, synthetic));
+      samples.push(...processPatient(p, patientIds.indexOf(p.patientId) % folds, pc, config, stats, synthetic));
       config.onProgress?.(i + 1, patients.length, p.id);
     });
     if (pc.preprocess === "reference") for (const s of samples) for (let i = 0; i < s.crop.length; i++) s.crop[i] /= 255;

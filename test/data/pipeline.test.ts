@@ -129,3 +129,32 @@ test("slow: the default cohort (40 patients) round-trips with labels equal to th
   assert.deepEqual(ds.samples.map((s) => `${s.group}#${s.meta!.truthIndex}:${s.label}`).sort(), expected.sort());
   assert.ok(ds.samples.length > 150);
 });
+
+test("the TCIA LIDC-IDRI layout (<patient>/<study>/<series>/ with the XML inside) gives the same crops", async () => {
+  const tcia = path.join(root, "tcia");
+  for (const p of listCohort(cohort)) {
+    const dst = path.join(tcia, p.patientId, "1.2.3-study", "3000566-series");
+    fs.cpSync(p.seriesDir, dst, { recursive: true });
+    fs.copyFileSync(p.xml, path.join(dst, "069.xml"));
+  }
+  // A radiograph-like series without LIDC annotations is skipped.
+  const cxr = path.join(tcia, "SYN-0001", "1.2.3-study", "cxr");
+  fs.mkdirSync(cxr, { recursive: true });
+  fs.writeFileSync(path.join(cxr, "1.dcm"), "x");
+  fs.writeFileSync(path.join(cxr, "notes.xml"), "<other/>");
+  const listed = listCohort(tcia);
+  assert.deepEqual(listed.map((p) => p.id), ["SYN-0001/1.2.3-study/3000566-series", "SYN-0002/1.2.3-study/3000566-series", "SYN-0003/1.2.3-study/3000566-series"]);
+  assert.deepEqual(listed.map((p) => p.patientId), ["SYN-0001", "SYN-0002", "SYN-0003"]);
+  const a = await prepareDataset(cohort, { cacheDir: cache });
+  const b = await prepareDataset(tcia, { cacheDir: null });
+  assert.equal(b.synthetic, false); // no cohort.json: provenance unknown
+  assert.equal(b.samples.length, a.samples.length);
+  a.samples.forEach((s, i) => {
+    const t = b.samples[i];
+    assert.equal(t.id, s.id.replace(":", "/1.2.3-study/3000566-series:"));
+    assert.equal(t.group, s.group);
+    assert.equal(t.label, s.label);
+    assert.equal(t.fold, s.fold);
+    assert.deepEqual(Array.from(t.crop), Array.from(s.crop));
+  });
+});
