@@ -13,7 +13,12 @@ function markerSizes(records: readonly SearchRecord[], maxParams: number): numbe
 }
 
 function hover(r: SearchRecord): string {
-  return `${r.id}<br>val acc ${r.accuracy.toFixed(3)}<br>${r.latency.batch1.medianMs.toFixed(1)} ms @1 (${r.latency.backend})<br>${(r.params / 1e3).toFixed(1)}k params, ${(r.flops / 1e6).toFixed(0)} MFLOP`;
+  return `${r.id}<br>val ${r.objective ?? "accuracy"} ${r.accuracy.toFixed(3)}<br>${r.latency.batch1.medianMs.toFixed(1)} ms @1 (${r.latency.backend})<br>${(r.params / 1e3).toFixed(1)}k params, ${(r.flops / 1e6).toFixed(0)} MFLOP`;
+}
+
+/** The y-axis title: the validation metric the records were ranked by. */
+function objectiveTitle(records: readonly SearchRecord[]): string {
+  return `validation ${records[0]?.objective === "auc" ? "AUC" : records[0]?.objective ?? "accuracy"}`;
 }
 
 /** Configurations per depth of the search space (bar chart, log scale). */
@@ -30,7 +35,7 @@ export function spaceDepthFigure(space: SearchSpaceConfig, title = "Search space
 }
 
 /**
- * Validation accuracy vs batch-1 latency of every trained candidate (marker size by parameter
+ * Validation accuracy (or the search's objective) vs batch-1 latency of every trained candidate (marker size by parameter
  * count), one colour per search, with each search's Pareto front as a step line.
  */
 export function searchFrontFigure(logs: ReadonlyArray<{ name: string; records: readonly SearchRecord[] }>, title = "Trained candidates and Pareto fronts"): Figure {
@@ -63,7 +68,7 @@ export function searchFrontFigure(logs: ReadonlyArray<{ name: string; records: r
     data,
     layout: baseLayout(title, {
       xaxis: { title: { text: "latency, batch 1 (ms, log scale)" }, type: "log" },
-      yaxis: { title: { text: "validation accuracy" } },
+      yaxis: { title: { text: objectiveTitle(logs.flatMap((l) => l.records)) } },
       legend: { orientation: "h", y: -0.2 },
     }),
   };
@@ -105,7 +110,7 @@ export function frontGrowthFigure(records: readonly SearchRecord[], opts: { snap
     data,
     layout: baseLayout(opts.title ?? "The front growing (marker size: parameters)", {
       xaxis: { title: { text: "latency, batch 1 (ms, log scale)" }, type: "log" },
-      yaxis: { title: { text: "validation accuracy" } },
+      yaxis: { title: { text: objectiveTitle(records) } },
       legend: { orientation: "h", y: -0.2 },
     }),
   };

@@ -22,6 +22,8 @@ export interface SearchConfig {
   /** Strategies to run, in order, each with the same budget and its own log ("pop", "random"). */
   strategies: SearchStrategy[];
   budget: Required<SearchBudget>;
+  /** Validation metric on the front's accuracy axis: accuracy (default), auc, f1, ... */
+  objective: string;
   /** Worker threads training candidates concurrently; 0 = in the calling thread; "auto" = one per core. */
   workers: number | "auto";
   /** Folder of the logs (`<name>-<strategy>.jsonl`), relative to the repository root. */
@@ -37,6 +39,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   space: resolveSpace({}),
   strategies: ["pop", "random"],
   budget: { maxCandidates: 12, maxSeconds: 900, patience: 8 },
+  objective: "accuracy",
   workers: "auto",
   outDir: "runs/search",
   evaluator: {
@@ -73,7 +76,7 @@ function posInt(v: unknown, where: string, key: string, allowZero = false): numb
 export function resolveSearchConfig(raw: unknown, where = "search config"): SearchConfig {
   if (!isObj(raw)) throw new Error(`${where}: expected a JSON object`);
   const d = DEFAULT_SEARCH_CONFIG;
-  checkKeys(raw, ["name", "seed", "backend", "space", "strategies", "budget", "workers", "outDir", "evaluator", "description"], where, "");
+  checkKeys(raw, ["name", "seed", "backend", "space", "strategies", "budget", "objective", "workers", "outDir", "evaluator", "description"], where, "");
   const name = raw.name ?? d.name;
   if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) fail(where, "name", `expected a file-name-safe string, got ${JSON.stringify(name)}`);
   const seed = raw.seed === undefined ? d.seed : posInt(raw.seed, where, "seed", true);
@@ -93,6 +96,9 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     patience: b.patience === undefined ? d.budget.patience : posInt(b.patience, where, "budget.patience"),
   };
   if (!(typeof budget.maxSeconds === "number" && budget.maxSeconds > 0)) fail(where, "budget.maxSeconds", `expected a positive number of seconds or null, got ${JSON.stringify(b.maxSeconds)}`);
+  const objective = raw.objective ?? d.objective;
+  const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"];
+  if (typeof objective !== "string" || !METRICS.includes(objective)) fail(where, "objective", `expected one of ${METRICS.join(", ")}, got ${JSON.stringify(objective)}`);
   const workers = raw.workers ?? d.workers;
   if (workers !== "auto") posInt(workers, where, "workers", true);
   const outDir = raw.outDir ?? d.outDir;
@@ -140,7 +146,7 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
   } else {
     fail(where, "evaluator.kind", `expected "train" or "analytic", got ${JSON.stringify(e.kind)}`);
   }
-  return { name, seed, backend, space, strategies: strategies as SearchStrategy[], budget, workers: workers as number | "auto", outDir, evaluator };
+  return { name, seed, backend, space, strategies: strategies as SearchStrategy[], budget, objective, workers: workers as number | "auto", outDir, evaluator };
 }
 
 /** Reads and resolves a search config file; errors name the file. */

@@ -32,7 +32,9 @@ export interface SearchRecord extends CandidateResult {
   proposal: number;
   /** Seed the candidate was trained with (derived from the search seed and the id). */
   seed: number;
-  /** The value on the accuracy axis of the front (`val[objective]`). */
+  /** The validation metric on the accuracy axis of the front (absent in early logs: "accuracy"). */
+  objective?: string;
+  /** Its value (`val[objective]`); the field name is kept so readers need not know the metric. */
   accuracy: number;
   /** Wall time of training + validation + latency for this candidate, seconds. */
   wallSeconds: number;
@@ -66,7 +68,7 @@ export function repairTornTail(file: string): number {
  */
 export function readSearchLog(
   file: string,
-  expect: { strategy: SearchStrategy; searchSeed: number; space: SearchSpaceConfig },
+  expect: { strategy: SearchStrategy; searchSeed: number; space: SearchSpaceConfig; objective?: string },
 ): SearchRecord[] {
   const recs = readJsonLines<SearchRecord>(file);
   const seen = new Set<string>();
@@ -77,6 +79,10 @@ export function readSearchLog(
       throw new Error(
         `${where}: written by a different search (strategy ${r.strategy}, seed ${r.searchSeed}; this one is ${expect.strategy}, seed ${expect.searchSeed}); use another log file`,
       );
+    }
+    const objective = r.objective ?? "accuracy";
+    if (expect.objective !== undefined && objective !== expect.objective) {
+      throw new Error(`${where}: ranks candidates by validation ${objective}, this search by ${expect.objective}; use another log file`);
     }
     if (typeof r.id !== "string" || searchId(parseSearchId(r.id)) !== searchId(r.arch)) throw new Error(`${where}: id "${r.id}" does not match its arch`);
     if (!inSpace(expect.space, r.arch)) throw new Error(`${where}: architecture ${r.id} is outside the configured search space`);

@@ -23,6 +23,12 @@ export interface SearchOptions {
   logFile: string;
   executor: Executor;
   budget?: SearchBudget;
+  /**
+   * Validation metric on the accuracy axis of the front (default "accuracy"; "auc" ranks
+   * candidates better after very short training, when thresholded accuracy is often just the
+   * majority class). Stored in each record as `objective`, its value as `accuracy`.
+   */
+  objective?: string;
   /** Uniform draws tried per proposal before falling back to enumerating what is left. */
   maxTries?: number;
   /**
@@ -119,7 +125,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const maxCandidates = opts.budget?.maxCandidates ?? 50;
   const maxSeconds = opts.budget?.maxSeconds ?? Infinity;
   const patience = opts.budget?.patience ?? 10;
-  const records = readSearchLog(logFile, { strategy, searchSeed: seed, space });
+  const objective = opts.objective ?? "accuracy";
+  const records = readSearchLog(logFile, { strategy, searchSeed: seed, space, objective });
   repairTornTail(logFile);
   const resumed = records.length;
   let state = replayFront(records);
@@ -127,7 +134,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   let prune: PruneState | null = strategy === "pop" ? pruneState(records.map(tradeoffPoint)) : null;
   let proposals = records.length === 0 ? 0 : Math.max(...records.map((r) => r.proposal)) + 1;
   const running = new Map<string, Promise<{ cand: Candidate; rec?: SearchRecord; error?: unknown }>>();
-  const reuse = new Map((opts.reuse ?? []).map((r) => [r.id, r]));
+  const reuse = new Map((opts.reuse ?? []).filter((r) => (r.objective ?? "accuracy") === objective).map((r) => [r.id, r]));
   let exhausted = false;
   let failure: unknown = null;
 
@@ -151,8 +158,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const p = work.then(
       (res) => {
         const { worker, wallSeconds, ...result } = res as typeof res & { wallSeconds?: number };
-        const accuracy = result.val.accuracy;
-        if (typeof accuracy !== "number" || !Number.isFinite(accuracy)) throw new Error(`candidate ${id}: evaluator returned no validation accuracy`);
+        const accuracy = result.val[objective];
+        if (typeof accuracy !== "number" || !Number.isFinite(accuracy)) throw new Error(`candidate ${id}: evaluator returned no validation ${objective}`);
         const rec: SearchRecord = {
           v: 1,
           strategy,
@@ -162,6 +169,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
           proposal: cand.proposal,
           seed: cand.seed,
           ...result,
+          objective,
           accuracy,
           wallSeconds: wallSeconds ?? (Date.now() - t0) / 1000,
           worker,

@@ -40,7 +40,7 @@ export async function runConfiguredSearch(
     for (const strategy of opts.strategies ?? cfg.strategies) {
       const reuse = (["pop", "random"] as const)
         .filter((o) => o !== strategy)
-        .flatMap((o) => readSearchLog(searchLogFile(cfg, o), { strategy: o, searchSeed: cfg.seed, space: cfg.space }));
+        .flatMap((o) => readSearchLog(searchLogFile(cfg, o), { strategy: o, searchSeed: cfg.seed, space: cfg.space, objective: cfg.objective }));
       out[strategy] = await runSearch({
         reuse,
         space: cfg.space,
@@ -49,6 +49,7 @@ export async function runConfiguredSearch(
         logFile: searchLogFile(cfg, strategy),
         executor,
         budget: cfg.budget,
+        objective: cfg.objective,
         onRecord: opts.onRecord,
       });
     }
@@ -73,7 +74,7 @@ export function chooseFromFront<T>(front: readonly T[], count = 3): T[] {
 export function recordRow(r: SearchRecord): Record<string, unknown> {
   return {
     id: r.id,
-    "val acc": r.accuracy,
+    "val acc": r.val.accuracy,
     "val auc": r.val.auc,
     "params (k)": r.params / 1e3,
     MFLOP: r.flops / 1e6,

@@ -9,16 +9,17 @@ import { repoRoot } from "../../src/util/provenance";
 
 test("the shipped search configs load; the full-scale one uses the paper's space", () => {
   const files = fs.readdirSync(path.join(repoRoot, "configs")).filter((f) => /^search.*\.json$/.test(f));
-  assert.deepEqual(files.sort(), ["search-full.json", "search-quick.json", "search.json"]);
+  for (const f of ["search-full.json", "search-quick.json", "search.json"]) assert.ok(files.includes(f), f);
   const sizes: Record<string, number> = {};
   for (const f of files) {
     const cfg = loadSearchConfig(path.join(repoRoot, "configs", f));
     sizes[f] = spaceSize(cfg.space);
     assert.equal(cfg.evaluator.kind, "train");
     assert.match(evaluatorSpec(cfg).module, /trainEvaluator/);
-    assert.deepEqual(cfg.strategies, ["pop", "random"]);
   }
-  assert.deepEqual(sizes, { "search-full.json": 101529, "search.json": 181, "search-quick.json": 19 });
+  assert.equal(sizes["search-full.json"], 101529);
+  assert.equal(sizes["search.json"], 181);
+  assert.equal(sizes["search-quick.json"], 19);
 });
 
 test("search config errors name the file and key", () => {
@@ -33,6 +34,7 @@ test("search config errors name the file and key", () => {
   bad({ evaluator: { folds: { k: 5, fold: 5 } } }, /`evaluator.folds.fold`: must be below/);
   bad({ evaluator: { latency: { repeat: 3 } } }, /`evaluator.latency.repeat`: unknown key/);
   bad({ evaluator: { subsample: { train: 0 } } }, /`evaluator.subsample.train`/);
+  bad({ objective: "loss" }, /`objective`: expected one of accuracy, auc/);
   bad({ evaluator: { data: { source: "demo" } } }, /`evaluator.data.source`: unknown key/);
   const ok = resolveSearchConfig({ budget: { maxSeconds: null }, workers: 0 });
   assert.equal(ok.budget.maxSeconds, Infinity);

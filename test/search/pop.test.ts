@@ -156,3 +156,12 @@ test("the random baseline reuses what POP already trained for the same seed inst
   }
   assert.equal(trained.length, 4 - shared.length);
 });
+
+test("the objective picks the validation metric on the front's accuracy axis; logs refuse a different one", async () => {
+  const log = path.join(tmp(), "auc.jsonl");
+  const base = { space: DEFAULT_SPACE, strategy: "pop" as const, seed: 6, logFile: log, executor: inProcessExecutor(createEvaluator()) };
+  const r = await runSearch({ ...base, objective: "auc", budget: { maxCandidates: 3 } });
+  assert.ok(r.records.every((x) => x.objective === "auc" && x.accuracy === x.val.auc));
+  await assert.rejects(runSearch({ ...base, budget: { maxCandidates: 4 } }), /ranks candidates by validation auc, this search by accuracy/);
+  await assert.rejects(runSearch({ ...base, objective: "nope", logFile: path.join(tmp(), "n.jsonl"), budget: { maxCandidates: 1 } }), /no validation nope/);
+});

@@ -57,13 +57,13 @@ export function register(program: Command): void {
       if (cfg.evaluator.kind === "train") console.error(describeBackend(await initBackend({ backend: cfg.backend, quiet: true })));
       console.error(
         `search ${cfg.name}: space of ${spaceSize(cfg.space)} architectures; strategies ${cfg.strategies.join(", ")}; ` +
-          `budget ${cfg.budget.maxCandidates} candidates / ${cfg.budget.maxSeconds} s / patience ${cfg.budget.patience}; ` +
+          `objective validation ${cfg.objective}; budget ${cfg.budget.maxCandidates} candidates / ${cfg.budget.maxSeconds} s / patience ${cfg.budget.patience}; ` +
           `${workerCount(cfg) || "no"} worker thread(s)`,
       );
       const results = await runConfiguredSearch(cfg, {
         onRecord: (r, st) =>
           console.error(
-            `[${r.strategy}] #${st.records.length} ${r.id}: val acc ${r.accuracy.toFixed(3)}, ${r.latency.batch1.medianMs.toFixed(1)} ms @1 ` +
+            `[${r.strategy}] #${st.records.length} ${r.id}: val ${r.objective ?? "accuracy"} ${r.accuracy.toFixed(3)}, ${r.latency.batch1.medianMs.toFixed(1)} ms @1 ` +
               `(${r.latency.backend}), ${(r.params / 1e3).toFixed(1)}k params, ${r.wallSeconds.toFixed(1)} s; front ${st.front.length}, unchanged ${st.stable}`,
           ),
       });
