@@ -116,3 +116,9 @@ test("early stopping ends the run after `patience` epochs without improvement", 
   assert.ok(r.stoppedEarly);
   assert.equal(r.history.length, r.bestEpoch + 3);
 });
+
+test("inline and worker-thread batch assembly train to identical weights", async () => {
+  const run = async (prefetch: "inline" | "auto") =>
+    (await trainModel({ arch: (s) => new TinyNet(s), train, val, config: { ...base, epochs: 2, prefetch }, seed: 13 })).model.getWeights();
+  assert.ok(sameWeights(await run("inline"), await run("auto")));
+});
