@@ -16,3 +16,13 @@ test("an unknown subcommand exits non-zero with a message", () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 });
+
+test("every command module's file name is its command name (the fast path loads only that module)", () => {
+  const fs = require("fs") as typeof import("fs");
+  const { commandNameOf } = require("../../src/cli/main") as typeof import("../../src/cli/main");
+  const dir = path.join(__dirname, "..", "..", "src", "cli", "commands");
+  const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" }).stdout;
+  for (const f of fs.readdirSync(dir).filter((x: string) => x.endsWith(".js"))) {
+    assert.match(help, new RegExp(`^\\s+${commandNameOf(f)}\\b`, "m"), `${f} does not register "${commandNameOf(f)}"`);
+  }
+});
