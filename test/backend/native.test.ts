@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { installNativeKernels, setNativeKernelsEnabled, nativeKernelsEnabled, batchNormTrainFused, fusedBatchNormAvailable } from "../../src/backend/nativeKernels";
 import { createRng } from "../../src/util/rng";
+import { spawnSync } from "child_process";
+import * as path from "path";
 
 // Every native kernel against the stock tfjs CPU kernel it replaces, on random data (1e-4 relative).
 let status: ReturnType<typeof installNativeKernels> = { ok: false, reason: "not initialised", kernels: [] };
@@ -254,6 +256,7 @@ test("100 training steps of a small 3-D conv net leave tf.memory().numTensors fl
   const w1 = tf.variable(rand([3, 3, 3, 1, 4], -0.3, 0.3));
   const w2 = tf.variable(rand([3, 3, 3, 4, 8], -0.3, 0.3));
   const gamma = tf.variable(tf.ones([4])), beta = tf.variable(tf.zeros([4]));
+  const running = tf.variable(tf.zeros([4]), false);
   const x = rand([2, 8, 8, 8, 1]);
   const opt = tf.train.momentum(0.01, 0.9);
   const step = () =>
@@ -261,7 +264,11 @@ test("100 training steps of a small 3-D conv net leave tf.memory().numTensors fl
       const h = tf.conv3d(x as tf.Tensor5D, w1 as tf.Tensor5D, 1, "same");
       const { mean, variance } = tf.moments(h, [0, 1, 2, 3]);
       const bn = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
-      const y = tf.conv3d(tf.relu(bn) as tf.Tensor5D, w2 as tf.Tensor5D, 2, "same");
+      // The fused batch norm too, with a running-stat update through its stats callback.
+      const bn2 = batchNormTrainFused(tf.relu(bn), gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5, (m) =>
+        tf.tidy(() => running.assign(tf.add(tf.mul(running, 0.9), tf.mul(m, 0.1)))),
+      );
+      const y = tf.conv3d(bn2 as tf.Tensor5D, w2 as tf.Tensor5D, 2, "same");
       return tf.mean(tf.square(y)) as tf.Scalar;
     }, true);
   tf.dispose(step() ?? []); // optimizer slots are created on the first step
@@ -275,5 +282,25 @@ test("100 training steps of a small 3-D conv net leave tf.memory().numTensors fl
   assert.equal(tf.memory().numTensors, before);
   assert.ok(Number.isFinite(last));
   opt.dispose();
-  tf.dispose([w1, w2, gamma, beta, x]);
+  tf.dispose([w1, w2, gamma, beta, running, x]);
+});
+
+test("without the addon the CPU backend warns and still runs on stock kernels", () => {
+  const selectJs = path.join(__dirname, "..", "..", "src", "backend", "select.js");
+  const code = `const tf = require("@tensorflow/tfjs");
+    require(${JSON.stringify(selectJs)}).initBackend({ backend: "cpu" }).then((b) => {
+      const y = tf.conv3d(tf.ones([1, 3, 3, 3, 1]), tf.ones([3, 3, 3, 1, 1]), 1, "same");
+      console.log(JSON.stringify({ native: b.native, center: y.dataSync()[13] }));
+    });`;
+  const r = spawnSync(process.execPath, ["-e", code], {
+    env: { ...process.env, NASLUNG_NATIVE_ADDON: "/nonexistent/naslung_native.node" },
+    encoding: "utf8",
+    cwd: path.join(__dirname, "..", ".."),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() as string);
+  assert.equal(out.native.ok, false);
+  assert.match(out.native.reason, /cannot load .*naslung_native\.node/);
+  assert.equal(out.center, 27);
+  assert.match(r.stderr, /native CPU kernels unavailable/);
 });

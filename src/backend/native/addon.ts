@@ -28,6 +28,11 @@ export interface NativeAddon {
 /** Where setup.sh builds the addon. */
 export const ADDON_PATH = path.join(repoRoot, "native", "build", "Release", "naslung_native.node");
 
+/** The addon file: NASLUNG_NATIVE_ADDON if set (tests point it at a missing file), else ADDON_PATH. */
+function addonPath(): string {
+  return process.env.NASLUNG_NATIVE_ADDON || ADDON_PATH;
+}
+
 let cached: { addon: NativeAddon; threads: number; dnnl: string } | { error: string } | null = null;
 
 /**
@@ -40,12 +45,12 @@ export function loadAddon(): { addon: NativeAddon; threads: number; dnnl: string
   if (!process.env.OMP_WAIT_POLICY) process.env.OMP_WAIT_POLICY = "passive";
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const addon = require(ADDON_PATH) as NativeAddon;
+    const addon = require(addonPath()) as NativeAddon;
     const want = Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
     const r = addon.init(want, process.env.NASLUNG_KEEP_HEAP !== "0");
     cached = { addon, threads: r.threads, dnnl: r.dnnl };
   } catch (e) {
-    cached = { error: `cannot load ${path.relative(repoRoot, ADDON_PATH)}: ${(e as Error).message.split("\n")[0]}` };
+    cached = { error: `cannot load ${path.relative(repoRoot, addonPath())}: ${(e as Error).message.split("\n")[0]}` };
   }
   return cached;
 }
