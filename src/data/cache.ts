@@ -41,16 +41,35 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-/** Content fingerprint of files (sha256 over relative path, size and bytes), sorted by path. */
+/** Fingerprints computed in this process, keyed by the files' paths, sizes and mtimes. */
+const fingerprintMemo = new Map<string, string>();
+
+/**
+ * Content fingerprint of files (sha256 over relative path, size and bytes), sorted by path.
+ * Within one process the result is reused while no file's size or mtime changed, so repeated
+ * `demoDataset()` calls do not re-read the whole cohort.
+ */
 export function fingerprintFiles(root: string, files: string[]): string {
+  const sorted = [...files].sort();
+  const stamp = sorted
+    .map((f) => {
+      const st = fs.statSync(f);
+      return `${f}\0${st.size}\0${st.mtimeMs}`;
+    })
+    .join("\n");
+  const memoKey = crypto.createHash("sha256").update(`${root}\n${stamp}`).digest("hex");
+  const hit = fingerprintMemo.get(memoKey);
+  if (hit) return hit;
   const h = crypto.createHash("sha256");
-  for (const f of [...files].sort()) {
+  for (const f of sorted) {
     const rel = path.relative(root, f);
     const b = fs.readFileSync(f);
     h.update(`${rel}\0${b.length}\0`);
     h.update(b);
   }
-  return h.digest("hex").slice(0, 20);
+  const digest = h.digest("hex").slice(0, 20);
+  fingerprintMemo.set(memoKey, digest);
+  return digest;
 }
 
 /** One row of the index. */
