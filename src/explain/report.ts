@@ -81,7 +81,7 @@ export function noduleReportMarkdown(r: NoduleReport): string {
   if (ens.length) lines.push("", ens.map(([n, s]) => `${n}: ${s.toFixed(3)} -> ${cls(s >= 0.5 ? 1 : 0)}`).join("; "));
   if (r.maskFraction !== undefined) {
     lines.push("", `Share of each map's mass inside the nodule mask (chance = mask volume fraction ${r.maskFraction.toFixed(3)}):`);
-    lines.push("", r.maps.map((m) => `${m.name} ${m.insideMass?.toFixed(3)}`).join(" · "));
+    lines.push("", r.maps.map((m) => `${m.name} ${Number.isFinite(m.insideMass) ? m.insideMass!.toFixed(3) : "n/a (map is 0 everywhere)"}`).join(" · "));
   }
   return lines.join("\n");
 }

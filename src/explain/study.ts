@@ -79,7 +79,7 @@ export interface DemoAttentionStudy extends AttentionStudy {
  * TEST nodules, compares every map's inside-mask mass with the random-map baseline, with the
  * untrained network as a second baseline, and builds per-nodule reports with the members' votes.
  * The same architecture with textbook CBAM is trained on the same fold and measured alike, so
- * the two attention variants can be compared.
+ * the two attention variants can be compared. Grad-CAM explains each nodule's predicted class.
  */
 export async function demoAttentionStudy(opts: {
   dataset: NoduleDataset;
@@ -101,7 +101,10 @@ export async function demoAttentionStudy(opts: {
   const samples = foldRec.test.map((id) => byId.get(id)!).slice(0, opts.maxNodules ?? Infinity);
   const config = runConfig(training.runDirs.get(member)!);
   const untrained = createModel(config.arch, { seed: config.seed, attention: config.attention, head: config.head });
-  const study = attentionStudy({ model: model as unknown as ExplainableModel, samples, untrained, seed });
+  // Grad-CAM of the predicted class: a weak network that calls most nodules benign has no
+  // positive evidence for "malignant" anywhere, and the malignant-logit map is ReLU'd to zero.
+  const gradCamClass = "predicted" as const;
+  const study = attentionStudy({ model: model as unknown as ExplainableModel, samples, untrained, seed, gradCamClass });
   untrained.dispose();
   const reports = samples.map((s, i) => {
     const v = votesForSample(ensemble.evaluation, s.id);
@@ -124,7 +127,7 @@ export async function demoAttentionStudy(opts: {
   const twinModel = twin.models.get(twinName)![0];
   const twinConfig = runConfig(twin.runDirs.get(twinName)!);
   const twinUntrained = createModel(twinConfig.arch, { seed: twinConfig.seed, attention: "cbam", head: twinConfig.head });
-  const textbook = { member: twinName, ...attentionStudy({ model: twinModel as unknown as ExplainableModel, samples, untrained: twinUntrained, seed }) };
+  const textbook = { member: twinName, ...attentionStudy({ model: twinModel as unknown as ExplainableModel, samples, untrained: twinUntrained, seed, gradCamClass }) };
   twinUntrained.dispose();
   twinModel.dispose();
   return { ...study, member, fold, samples, reports, textbook, ensemble };

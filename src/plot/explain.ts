@@ -99,6 +99,13 @@ export function overlayGridFigure(
   return { data, layout };
 }
 
+/** "in mask 23% (chance 16%)", "map is 0" for an all-zero map, "" without a mask. */
+function insideLabel(inside: number | undefined, chance: number | undefined): string {
+  if (inside === undefined || chance === undefined) return "";
+  if (!Number.isFinite(inside)) return "<br>map is 0 everywhere";
+  return `<br>in mask ${(100 * inside).toFixed(1)}%<br>(chance ${(100 * chance).toFixed(1)}%)`;
+}
+
 /** The per-nodule report as a figure: the overlay grid titled with class, probability and votes. */
 export function noduleReportFigure(r: NoduleReport): Figure {
   const cls = (y: number) => (y === 1 ? "malignant" : "benign");
@@ -107,7 +114,7 @@ export function noduleReportFigure(r: NoduleReport): Figure {
   const title = `${r.synthetic ? "[synthetic] " : ""}nodule ${r.id}: ${cls(r.label)}, P(malignant) = ${r.probability.toFixed(2)}${votes}`;
   return overlayGridFigure(
     r.image,
-    r.maps.map((m) => ({ name: `${m.name}<br>(${m.nativeSize}³)${m.insideMass !== undefined ? `<br>in mask ${(100 * m.insideMass).toFixed(0)}%` : ""}`, slices: m.slices })),
+    r.maps.map((m) => ({ name: `${m.name}<br>(${m.nativeSize}³)${insideLabel(m.insideMass, r.maskFraction)}`, slices: m.slices })),
     { title, mask: r.mask },
   );
 }
