@@ -2,3 +2,5 @@ export * from "./logistic";
 export * from "./baselines";
 export * from "./pretrained";
 export * from "./lidcBenchmark";
+export * from "./paperTable";
+export * from "./realAttention";

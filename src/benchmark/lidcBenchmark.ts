@@ -75,6 +75,14 @@ function readJson<T>(file: string): T {
   }
 }
 
+/** The committed results of `naslung benchmark-lidc` (default data/results/lidc-benchmark.json). */
+export function readLidcBenchmarkResults(file = path.join(repoRoot, "data", "results", "lidc-benchmark.json")): LidcBenchmarkResults {
+  if (!fs.existsSync(file)) throw new Error(`${file}: no benchmark results; run \`npx naslung benchmark-lidc --config configs/lidc-benchmark.json\``);
+  const r = readJson<LidcBenchmarkResults>(file);
+  if (r.format !== "naslung-lidc-benchmark/1") throw new Error(`${file}: format "${r.format}" (expected "naslung-lidc-benchmark/1")`);
+  return r;
+}
+
 /** Reads a benchmark config, naming the file and key on error. */
 export function loadLidcBenchmarkConfig(file: string): LidcBenchmarkConfig {
   const c = readJson<LidcBenchmarkConfig>(file);
@@ -166,7 +174,9 @@ export async function runLidcBenchmark(
     const net = createModel(m.arch, { seed: 0, attention: config.attention, head: config.head });
     params.set(m.name, net.paramCount());
     net.dispose();
-    methods.push(summarise(m.name, "network", r.folds, params.get(m.name) ?? null, { role: m.role, arch: m.arch, origin: m.origin ?? null, bestEpochs: r.folds.map((f) => f.bestEpoch), epochs: config.epochs }, c));
+    const curves = r.folds.map((f) => ({ fold: f.id, valAuc: f.history.map((h) => h.valAuc), valLoss: f.history.map((h) => h.valLoss), trainLoss: f.history.map((h) => h.trainLoss) }));
+    const seconds = r.folds.reduce((a, f) => a + f.seconds, 0);
+    methods.push(summarise(m.name, "network", r.folds, params.get(m.name) ?? null, { role: m.role, arch: m.arch, attention: config.attention, origin: m.origin ?? null, bestEpochs: r.folds.map((f) => f.bestEpoch), epochs: config.epochs, trainSeconds: seconds, curves }, c));
   }
   const ens = c.ensemble.members.map((n) => oof.get(n) as FoldResult[]);
   for (const vote of [c.ensemble.vote, c.ensemble.vote === "soft" ? "hard" : "soft"] as const) {
