@@ -42,7 +42,7 @@ export function overlayGridFigure(
   const nRows = Math.max(rows.length, 1);
   const cell = opts.cellPx ?? 170;
   const gap = 0.02;
-  const left = 0.17;
+  const left = 0.21;
   const data: Array<Record<string, unknown>> = [];
   const layout: Record<string, unknown> = baseLayout(opts.title, {
     width: Math.round(cell * 3 / (1 - left) + 40),
