@@ -114,12 +114,12 @@ export async function runDemo(c: DemoConfig, log: (s: string) => void = (s) => c
     evaluator: base.evaluator.kind === "train" ? { ...base.evaluator, data: { dataset: "demo", options: { patients: c.cohort.patients, seed: c.cohort.seed } } } : base.evaluator,
   };
   const res = await runConfiguredSearch(scfg as typeof base, {
-    onRecord: (r, st) => log(`  trained ${r.id}: val acc ${r.accuracy.toFixed(3)}, ${r.latency.batch1.medianMs.toFixed(1)} ms @1; front ${st.front.length}`),
+    onRecord: (r, st) => log(`  trained ${r.id}: val score ${r.accuracy.toFixed(3)} (AUC ${Number(r.val.auc).toFixed(3)}), ${r.latency.batch1.medianMs.toFixed(1)} ms @1; front ${st.front.length}`),
   });
   const popLog = searchLogFile(scfg as typeof base, "pop");
   const records = readSearchLog(popLog, { strategy: "pop", searchSeed: scfg.seed, space: scfg.space });
   log(`  ${records.length} candidates trained; front: ${(res.pop?.front ?? []).map((p: { id: string }) => p.id).join(", ")}`);
-  await save("search_front", searchFrontFigure([{ name: "POP", records }], "POP search on the SYNTHETIC cohort: validation accuracy vs latency"));
+  await save("search_front", searchFrontFigure([{ name: "POP", records }], "POP search on the SYNTHETIC cohort: validation score vs latency"));
 
   stage(log, 3, "cross-validated training of the front's models");
   const members = frontMembers(popLog, { maxMembers: c.ensemble.maxMembers }).map((m) => ({ ...m, arch: String(m.arch) }));
