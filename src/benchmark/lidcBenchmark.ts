@@ -209,31 +209,47 @@ export async function runLidcBenchmark(
   return results;
 }
 
-/** Trains each ensemble member on all readings (inner grouped validation split for epoch choice) and saves the ensemble. */
+/** The grouped inner split of all readings used to train the shipped ensemble (epoch choice on its validation part). */
+function pretrainedSplit(c: LidcBenchmarkConfig, ds: NoduleDataset): { train: number[]; val: number[] } {
+  const all = ds.samples.map((_, i) => i);
+  return innerSplit(ds.samples, all, { fraction: c.pretrained?.innerValFraction ?? 0.15, seed: deriveSeed(c.seed, "pretrained-split") });
+}
+
+/**
+ * Trains one ensemble member on all readings (resumable in runs/.../pretrained-<name>/; a finished
+ * member returns at once) and saves its weights into the pretrained folder. Members can be trained
+ * by separate processes in parallel; `runLidcBenchmark` then only collects them.
+ */
+export async function trainPretrainedMember(c: LidcBenchmarkConfig, ds: NoduleDataset, name: string, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<PretrainedMember> {
+  if (!c.pretrained) throw new Error(`${c.name}: config has no \`pretrained\` section`);
+  const m = c.members.find((x) => x.name === name);
+  if (!m) throw new Error(`${c.name}: no member named "${name}"`);
+  const split = pretrainedSplit(c, ds);
+  const config = memberTrainConfig(c, m);
+  log(`[pretrained ${name}] training on ${split.train.length} readings, validating on ${split.val.length}`);
+  const tr = await trainModel({
+    arch: m.arch,
+    train: split.train.map((i) => ds.samples[i]),
+    val: split.val.map((i) => ds.samples[i]),
+    config,
+    seed: deriveSeed(config.seed, "pretrained"),
+    runDir: path.join(path.resolve(repoRoot, c.runsDir), `pretrained-${name}`),
+    label: `pretrained ${name}`,
+  });
+  const valMetrics: Record<string, number> = {};
+  for (const k of METRIC_NAMES) valMetrics[k] = tr.val.metrics[k];
+  const saved = saveMember(path.resolve(repoRoot, c.pretrained.out), tr.model, { name, arch: m.arch, attention: config.attention, head: config.head, bestEpoch: tr.bestEpoch, val: valMetrics });
+  tr.model.dispose();
+  return saved;
+}
+
+/** Trains (or collects) every ensemble member on all readings and saves the ensemble with its model card. */
 async function trainPretrained(c: LidcBenchmarkConfig, ds: NoduleDataset, results: LidcBenchmarkResults, log: (s: string) => void): Promise<void> {
   if (!c.pretrained) return;
   const out = path.resolve(repoRoot, c.pretrained.out);
-  const all = ds.samples.map((_, i) => i);
-  const split = innerSplit(ds.samples, all, { fraction: c.pretrained.innerValFraction, seed: deriveSeed(c.seed, "pretrained-split") });
+  const split = pretrainedSplit(c, ds);
   const members: PretrainedMember[] = [];
-  for (const name of c.ensemble.members) {
-    const m = c.members.find((x) => x.name === name) as BenchmarkMember;
-    const config = memberTrainConfig(c, m);
-    log(`[pretrained ${name}] training on ${split.train.length} readings, validating on ${split.val.length}`);
-    const tr = await trainModel({
-      arch: m.arch,
-      train: split.train.map((i) => ds.samples[i]),
-      val: split.val.map((i) => ds.samples[i]),
-      config,
-      seed: deriveSeed(config.seed, "pretrained"),
-      runDir: path.join(path.resolve(repoRoot, c.runsDir), `pretrained-${name}`),
-      label: `pretrained ${name}`,
-    });
-    const valMetrics: Record<string, number> = {};
-    for (const k of METRIC_NAMES) valMetrics[k] = tr.val.metrics[k];
-    members.push(saveMember(out, tr.model, { name, arch: m.arch, attention: config.attention, head: config.head, bestEpoch: tr.bestEpoch, val: valMetrics }));
-    tr.model.dispose();
-  }
+  for (const name of c.ensemble.members) members.push(await trainPretrainedMember(c, ds, name, log));
   const ensRow = results.methods.find((r) => r.method === `${c.ensemble.name} (${c.ensemble.vote} vote)`);
   const spec: PretrainedEnsemble = {
     format: "naslung-ensemble/1",

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { initBackend } from "../../backend/select";
-import { loadLidcBenchmarkConfig, runLidcBenchmark } from "../../benchmark/lidcBenchmark";
+import { loadLidcBenchmarkConfig, runLidcBenchmark, trainPretrainedMember } from "../../benchmark/lidcBenchmark";
+import { loadLidcSlices } from "../../data/lidcSlices";
 import { showTable } from "../../plot/display";
 import { metricRows } from "../../metrics/report";
 
@@ -10,9 +11,15 @@ export function register(program: Command): void {
     .description("cross-validate networks, an ensemble and baselines on the 697 real LIDC readings; train and save the pretrained ensemble (resumable)")
     .requiredOption("--config <file>", "benchmark config (e.g. configs/lidc-benchmark.json)")
     .option("--skip-pretrained", "only cross-validate; do not train the final ensemble on all readings")
-    .action(async (opts: { config: string; skipPretrained?: boolean }) => {
+    .option("--pretrained-member <name>", "only train this member on all readings (run several in parallel; a later full run collects them)")
+    .action(async (opts: { config: string; skipPretrained?: boolean; pretrainedMember?: string }) => {
       const c = loadLidcBenchmarkConfig(opts.config);
       await initBackend({ backend: (c.train.backend as string | undefined) ?? undefined });
+      if (opts.pretrainedMember) {
+        const m = await trainPretrainedMember(c, loadLidcSlices(), opts.pretrainedMember);
+        console.log(JSON.stringify(m));
+        return;
+      }
       const r = await runLidcBenchmark(c, { skipPretrained: opts.skipPretrained });
       showTable(metricRows(r.methods.map((m) => ({ name: m.method, report: m.pooled }))));
     });
