@@ -4,3 +4,4 @@ export * from "./pretrained";
 export * from "./lidcBenchmark";
 export * from "./paperTable";
 export * from "./realAttention";
+export * from "./diagnostics";

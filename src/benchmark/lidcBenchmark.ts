@@ -55,6 +55,8 @@ export interface MethodResult {
   pooled: MetricReport;
   perFold: Array<{ id: number; metrics: Record<MetricName, number> }>;
   notes: Record<string, unknown>;
+  /** Every reading's out-of-fold P(malignant) (4 decimals), for calibration and size-stratified analyses. */
+  outOfFold?: { ids: string[]; labels: number[]; probabilities: number[] };
 }
 
 /** The results file: everything the paper-format table, ROC curves and the model card need. */
@@ -125,7 +127,8 @@ function summarise(method: string, kind: MethodResult["kind"], folds: OutOfFoldS
     for (const m of METRIC_NAMES) metrics[m] = r.metrics[m].value;
     return { id: f.id, metrics };
   });
-  return { method, kind, params, pooled, perFold, notes };
+  const outOfFold = { ids: folds.flatMap((f) => f.test.ids), labels, probabilities: probs.map((p) => Math.round(p * 1e4) / 1e4) };
+  return { method, kind, params, pooled, perFold, notes, outOfFold };
 }
 
 /** Soft (mean probability) or hard (vote fraction) combination of members' out-of-fold scores. */
