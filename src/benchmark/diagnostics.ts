@@ -84,7 +84,7 @@ export function calibrationFigure(r: LidcBenchmarkResults, bins = 10): Figure {
       x: c.bins.map((b) => b.meanPredicted),
       y: c.bins.map((b) => b.observed),
       text: c.bins.map((b) => `n = ${b.n}`),
-      marker: { size: c.bins.map((b) => 4 + 2 * Math.sqrt(b.n)) },
+      marker: { size: c.bins.map((b) => 5 + 0.8 * Math.sqrt(b.n)) },
       line: m.kind === "baseline" ? { width: 1.2, dash: "dot" } : { width: 1.8 },
     };
   });

@@ -282,6 +282,18 @@ export function modelCard(spec: PretrainedEnsemble, results: LidcBenchmarkResult
     const m = r.pooled.metrics;
     return `| ${r.method} | ${r.kind} | ${r.params ?? "—"} | ${METRIC_NAMES.filter((k) => k !== "precision").map((k) => `${f(m[k].value)} [${f(m[k].lo)}, ${f(m[k].hi)}]`).join(" | ")} |`;
   });
+  const aucOf = (r: MethodResult) => r.pooled.metrics.auc.value;
+  const learned = results.methods.filter((r) => r.kind !== "baseline" && !r.method.includes("(hard vote)"));
+  const best = learned.reduce((a, r) => (aucOf(r) > aucOf(a) ? r : a), learned[0]);
+  const diameter = results.methods.find((r) => r.method === "diameter");
+  const versus = !best || !diameter
+    ? ""
+    : aucOf(best) > diameter.pooled.metrics.auc.hi
+      ? `The best network row (${best.method}, AUC ${f(aucOf(best))}) beats the diameter baseline (AUC ${f(aucOf(diameter))}) beyond its 95% interval.`
+      : aucOf(best) > aucOf(diameter)
+        ? `The best network row (${best.method}, AUC ${f(aucOf(best))}) is above the diameter baseline (AUC ${f(aucOf(diameter))}) but within its 95% interval.`
+        : `**The networks do not beat the diameter baseline**: the best network row (${best.method}) reaches AUC ${f(aucOf(best))} against ${f(aucOf(diameter))} for the nodule diameter alone. Notebook 06 shows why (learning curves, calibration, size-only and size-stratified AUCs, attention on real nodules); with this short CPU recipe the networks have not fully learned even the nodule size that is visible in their input.`;
+  const searched = spec.members.filter((m) => results.config.members.find((c) => c.name === m.name)?.role === "searched");
   return `# Model card: ${spec.name}
 
 **Intended use: research and teaching only. Not a medical device; not for diagnosis or any clinical decision.**
@@ -303,7 +315,9 @@ ${String(spec.provenance.trainedOn)}; seed ${results.config.seed}; git commit \`
 |---|---|---|---|---|---|---|---|
 ${rows.join("\n")}
 
-The cross-validated figures come from models trained on 4/5 of the data; the shipped ensemble is retrained on all readings, so its own test error is not measured here. These are not the paper's numbers: the paper uses 1,004 consensus nodules from LUNA16 CT at 1 mm with 10 folds.
+${versus}
+
+The cross-validated figures come from models trained on 4/5 of the data; the shipped ensemble is retrained on all readings, so its own test error is not measured here. These are not the paper's numbers: the paper uses 1,004 consensus nodules from LUNA16 CT at 1 mm with 10 folds.${searched.length ? ` The searched architectures (${searched.map((m) => `\`${m.arch}\``).join(", ")}) were picked from a search on these readings (${results.config.members.find((c) => c.role === "searched")?.origin ?? "see configs"}), so their cross-validated rows are mildly optimistic.` : ""}
 
 ## Limitations
 Small dataset (${results.dataset.samples} readings), single-reader labels, no independent test set in this copy (185 further readings are held aside by the data provider), segmented nodule voxels only (no surrounding parenchyma), unknown slice spacing.

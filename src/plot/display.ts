@@ -93,13 +93,15 @@ export function dataFrameText(df: DataFrame, digits = 3): string {
   return [line(cols), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
 }
 
-/** Shows a table (rows or a DataFrame) as HTML in a notebook, or as text elsewhere. */
-export function showTable(table: DataFrame | Array<Record<string, unknown>>, digits = 3): DataFrame {
+/**
+ * Shows a table (rows or a DataFrame) as HTML in a notebook, or as text elsewhere. Returns
+ * nothing so that a cell ending in `showTable(...)` does not also print the DataFrame object.
+ */
+export function showTable(table: DataFrame | Array<Record<string, unknown>>, digits = 3): void {
   const df = Array.isArray(table) ? toDataFrame(table) : table;
   const d = tslabDisplay();
   if (d) d.html(dataFrameHtml(df, digits));
   else console.log(dataFrameText(df, digits));
-  return df;
 }
 
 /** Shows markdown in a notebook (plain text elsewhere). */
