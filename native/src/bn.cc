@@ -2,6 +2,7 @@
 // its gradient: replaces the ~20 full-size elementwise ops and reductions that tf.moments + the
 // affine transform and their tfjs gradients cost per BatchNorm3d (60% of a Model-1 step).
 #include "common.h"
+#include <algorithm>
 #include <cmath>
 
 namespace naslung {
@@ -21,8 +22,9 @@ void channelSums(int64_t M, int64_t C, int nt, std::vector<double>& out, F&& row
 }
 }  // namespace
 
-// bnForward(x, C, gamma, beta, eps, y, mean, invstd, variance): y = (x - mean) * invstd * gamma + beta with
-// the biased batch variance (tf.moments / PyTorch train mode); mean and invstd are per channel.
+// bnForward(x, C, gamma, beta, eps, y, mean, invstd, variance[, relu]): y = (x - mean) * invstd * gamma + beta
+// with the biased batch variance (tf.moments / PyTorch train mode); mean and invstd are per channel.
+// relu: y = max(0, .) in the same pass (CBR's ReLU, saving a full-size pass and its tfjs kernel).
 Napi::Value BnForward(const Napi::CallbackInfo& info) {
   const float* x = F32(info[0], "bn x");
   const int64_t C = info[1].As<Napi::Number>().Int64Value();
@@ -33,6 +35,7 @@ Napi::Value BnForward(const Napi::CallbackInfo& info) {
   float* meanOut = F32(info[6], "bn mean");
   float* invOut = F32(info[7], "bn invstd");
   float* varOut = F32(info[8], "bn variance");
+  const bool relu = info.Length() > 9 && info[9].ToBoolean().Value();
   const int64_t M = (int64_t)Len(info[0]) / C;
   const int nt = threadsFor(M * C);
   std::vector<double> sum(C, 0.0), sq(C, 0.0);
@@ -64,35 +67,53 @@ Napi::Value BnForward(const Napi::CallbackInfo& info) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* px = x + r * C;
       float* py = y + r * C;
+      if (relu) {
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) py[c] = px[c] * S[c] + B[c];
+        for (int64_t c = 0; c < C; ++c) py[c] = std::max(px[c] * S[c] + B[c], 0.f);
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) py[c] = px[c] * S[c] + B[c];
+      }
     }
   });
   return info.Env().Undefined();
 }
 
-// bnBackward(dy, x, C, gamma, mean, invstd, dx, dgamma, dbeta): the batch-norm training gradient
-// dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invstd.
-Napi::Value BnBackward(const Napi::CallbackInfo& info) {
-  const float* dy = F32(info[0], "bn dy");
-  const float* x = F32(info[1], "bn x");
-  const int64_t C = info[2].As<Napi::Number>().Int64Value();
-  const float* gamma = F32(info[3], "bn gamma");
-  const float* mean = F32(info[4], "bn mean");
-  const float* inv = F32(info[5], "bn invstd");
-  float* dx = F32(info[6], "bn dx");
-  float* dgamma = F32(info[7], "bn dgamma");
-  float* dbeta = F32(info[8], "bn dbeta");
-  const int64_t M = (int64_t)Len(info[1]) / C;
+namespace {
+// dy, times ReLU's gradient step(y) when MASK (a multiply, as tfjs's dy * step(x): NaN stays NaN).
+template <bool MASK>
+inline float maskedDy(const float* dy, const float* y, int64_t i) {
+  return MASK ? dy[i] * (float)(y[i] > 0.f) : dy[i];
+}
+
+// The two passes of bnBackward; MASK is a template flag so both variants vectorise.
+template <bool MASK>
+void bnBackwardPasses(const float* dy, const float* y, const float* x, int64_t M, int64_t C, const float* gamma,
+                      const float* mean, const float* inv, float* dx, float* dgamma, float* dbeta) {
   const int nt = threadsFor(M * C);
   std::vector<double> sums(2 * C, 0.0);  // [sum dy | sum dy * xhat]
   channelSums(M, C, nt, sums, [&](int64_t r0, int64_t r1, double* acc) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t c = 0; c < C; ++c) {
-        const float g = dy[r * C + c];
-        acc[c] += g;
-        acc[C + c] += (double)g * ((x[r * C + c] - mean[c]) * inv[c]);
+    // The masked dy of a block of rows is staged in a small buffer by a vector loop first: in the
+    // scalar accumulation loop GCC turns the mask into a branch, mispredicted half the time.
+    constexpr int64_t kBuf = 4096;
+    float buf[kBuf];
+    const int64_t rowsPer = std::max<int64_t>(1, kBuf / C);
+    for (int64_t rb = r0; rb < r1; rb += rowsPer) {
+      const int64_t re = std::min(r1, rb + rowsPer);
+      const float* g = dy + rb * C;
+      if (MASK) {
+        const int64_t n = (re - rb) * C;
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) buf[i] = maskedDy<MASK>(dy, y, rb * C + i);
+        g = buf;
       }
+      for (int64_t r = rb; r < re; ++r)
+        for (int64_t c = 0; c < C; ++c) {
+          const float gi = g[(r - rb) * C + c];
+          acc[c] += gi;
+          acc[C + c] += (double)gi * ((x[r * C + c] - mean[c]) * inv[c]);
+        }
+    }
   });
   std::vector<float> a(C), b(C), k(C);
   for (int64_t c = 0; c < C; ++c) {
@@ -106,14 +127,53 @@ Napi::Value BnBackward(const Napi::CallbackInfo& info) {
     b[c] = (float)Bc;
     k[c] = (float)(-A * sums[c] / (double)M);
   }
-  const float *Ap = a.data(), *Bp = b.data(), *Kp = k.data();
+  // dx over the flat [M*C] array in tiles of L = rows*C elements with the per-channel factors
+  // repeated to length L, so the loop is long and vectorises (over C alone, 4-16 lanes, it did not
+  // and the mask became a mispredicted branch).
+  const int64_t rowsPerTile = std::max<int64_t>(1, 512 / C), L = rowsPerTile * C, total = M * C;
+  std::vector<float> tiles(4 * L);
+  float *At = tiles.data(), *Bt = At + L, *Kt = Bt + L, *Mt = Kt + L;
+  for (int64_t j = 0; j < L; ++j) {
+    const int64_t c = j % C;
+    At[j] = a[c];
+    Bt[j] = b[c];
+    Kt[j] = k[c];
+    Mt[j] = mean[c];
+  }
+  const int64_t nTiles = total / L;
   parallelRun(nt, [&](int t, int n) {
-    const int64_t r0 = M * t / n, r1 = M * (t + 1) / n;
-    for (int64_t r = r0; r < r1; ++r) {
+    const int64_t t0 = nTiles * t / n, t1 = nTiles * (t + 1) / n;
+    for (int64_t tile = t0; tile < t1; ++tile) {
+      const int64_t base = tile * L;
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) dx[r * C + c] = Ap[c] * dy[r * C + c] + Bp[c] * (x[r * C + c] - mean[c]) + Kp[c];
+      for (int64_t j = 0; j < L; ++j)
+        dx[base + j] = At[j] * maskedDy<MASK>(dy, y, base + j) + Bt[j] * (x[base + j] - Mt[j]) + Kt[j];
     }
   });
+  for (int64_t i = nTiles * L, j = 0; i < total; ++i, ++j)
+    dx[i] = At[j] * maskedDy<MASK>(dy, y, i) + Bt[j] * (x[i] - Mt[j]) + Kt[j];
+}
+}  // namespace
+
+// bnBackward(dy, x, C, gamma, mean, invstd, dx, dgamma, dbeta[, y]): the batch-norm training gradient
+// dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invstd.
+// With y (the forward output of a bn+relu), dy is first masked by y > 0 (ReLU's gradient) in both passes.
+Napi::Value BnBackward(const Napi::CallbackInfo& info) {
+  const float* dy = F32(info[0], "bn dy");
+  const float* x = F32(info[1], "bn x");
+  const int64_t C = info[2].As<Napi::Number>().Int64Value();
+  const float* gamma = F32(info[3], "bn gamma");
+  const float* mean = F32(info[4], "bn mean");
+  const float* inv = F32(info[5], "bn invstd");
+  float* dx = F32(info[6], "bn dx");
+  float* dgamma = F32(info[7], "bn dgamma");
+  float* dbeta = F32(info[8], "bn dbeta");
+  const float* y = info.Length() > 9 && info[9].IsTypedArray() ? F32(info[9], "bn y") : nullptr;
+  const int64_t M = (int64_t)Len(info[1]) / C;
+  if (y)
+    bnBackwardPasses<true>(dy, y, x, M, C, gamma, mean, inv, dx, dgamma, dbeta);
+  else
+    bnBackwardPasses<false>(dy, y, x, M, C, gamma, mean, inv, dx, dgamma, dbeta);
   return info.Env().Undefined();
 }
 

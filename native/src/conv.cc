@@ -1,9 +1,12 @@
 // 3-D convolution forward and both gradients through oneDNN, on tfjs's own buffers: activations in
 // NDHWC (tfjs layout, forced: `any` would pad 4/8 channels to 16 and cost 2.4x here), filters in
 // tfjs's DHWIO, reordered per call into whatever blocked layout oneDNN picked (they are tiny).
+// Optionally fused: a bias (forward) with its gradient (backward weights) and a ReLU post-op
+// (forward), which saves the separate full-size bias-add / ReLU passes and their tfjs kernels.
 #include "common.h"
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 namespace naslung {
 using namespace dnnl;
@@ -22,9 +25,13 @@ std::map<std::vector<int64_t>, std::unique_ptr<ConvPlan>> cache;
 
 enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 
-ConvPlan* plan(int kind, const std::vector<int64_t>& p) {
+// bias: forward adds a per-output-channel bias / backward weights also writes its gradient;
+// relu: forward applies max(0, .) as a post-op.
+ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu) {
   std::vector<int64_t> key(p);
   key.push_back(kind);
+  key.push_back(bias);
+  key.push_back(relu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   // p = N, IC, ID, IH, IW, OC, OD, OH, OW, KD, KH, KW, SD, SH, SW, padFront, padTop, padLeft, padBack, padBottom, padRight
@@ -36,9 +43,16 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p) {
   pn->y_md = memory::desc(dst, dt::f32, tag::ndhwc);
   pn->w_user_md = memory::desc(wd, dt::f32, tag::dhwio);
   memory::desc w_any(wd, dt::f32, tag::any);
+  memory::desc b_md = bias ? memory::desc({p[5]}, dt::f32, tag::x) : memory::desc();
   convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, pn->x_md, w_any,
-                               pn->y_md, strides, pl, pr);
-  convolution_forward::primitive_desc fpd(fd, engine());
+                               b_md, pn->y_md, strides, pl, pr);
+  primitive_attr attr;
+  if (relu) {
+    post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  convolution_forward::primitive_desc fpd(fd, attr, engine());
   if (kind == kForward) {
     pn->w_md = fpd.weights_desc();
     pn->prim = convolution_forward(fpd);
@@ -48,7 +62,7 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p) {
     pn->w_md = bpd.weights_desc();
     pn->prim = convolution_backward_data(bpd);
   } else {
-    convolution_backward_weights::desc bd(algorithm::convolution_direct, pn->x_md, w_any, pn->y_md, strides, pl, pr);
+    convolution_backward_weights::desc bd(algorithm::convolution_direct, pn->x_md, w_any, b_md, pn->y_md, strides, pl, pr);
     convolution_backward_weights::primitive_desc bpd(bd, engine(), fpd);
     pn->w_md = bpd.diff_weights_desc();
     pn->prim = convolution_backward_weights(bpd);
@@ -69,9 +83,10 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p) {
 
 void ClearConvCache() { cache.clear(); }
 
-// conv3d(kind, params Int32Array(21), a, b, out):
-//   kind 0: a = x, b = filter, out = y;   kind 1: a = dy, b = filter, out = dx;
-//   kind 2: a = x, b = dy, out = dfilter.
+// conv3d(kind, params Int32Array(21), a, b, out[, bias[, relu]]):
+//   kind 0: a = x, b = filter, out = y; optional bias (Float32Array[OC]) added and, if relu, max(0, .);
+//   kind 1: a = dy, b = filter, out = dx;
+//   kind 2: a = x, b = dy, out = dfilter; optional bias = Float32Array[OC] receiving dbias.
 Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   int kind = info[0].As<Napi::Number>().Int32Value();
   auto p = Ints(info[1], "conv3d params");
@@ -79,7 +94,11 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   float* a = F32(info[2], "conv3d input a");
   float* b = F32(info[3], "conv3d input b");
   float* out = F32(info[4], "conv3d output");
-  ConvPlan* pn = plan(kind, p);
+  const bool hasBias = kind != kBackwardData && info.Length() > 5 && info[5].IsTypedArray();
+  float* bias = hasBias ? F32(info[5], "conv3d bias") : nullptr;
+  if (hasBias && (int64_t)Len(info[5]) != p[5]) throw Napi::Error::New(info.Env(), "naslung_native: conv3d bias must have OC entries");
+  const bool relu = kind == kForward && info.Length() > 6 && info[6].ToBoolean().Value();
+  ConvPlan* pn = plan(kind, p, hasBias, relu);
   auto& s = stream();
   if (kind == kForward || kind == kBackwardData) {
     memory w_user(pn->w_user_md, engine(), b);
@@ -90,7 +109,9 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
     }
     if (kind == kForward) {
       memory x(pn->x_md, engine(), a), y(pn->y_md, engine(), out);
-      pn->prim.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
+      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}};
+      if (hasBias) args.insert({DNNL_ARG_BIAS, memory(memory::desc({p[5]}, dt::f32, tag::x), engine(), bias)});
+      pn->prim.execute(s, args);
     } else {
       memory dy(pn->y_md, engine(), a), dx(pn->x_md, engine(), out);
       pn->prim.execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
@@ -99,7 +120,9 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
     memory x(pn->x_md, engine(), a), dy(pn->y_md, engine(), b);
     memory dw_user(pn->w_user_md, engine(), out);
     memory dw = pn->reorder_w ? pn->w_mem : dw_user;
-    pn->prim.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}};
+    if (hasBias) args.insert({DNNL_ARG_DIFF_BIAS, memory(memory::desc({p[5]}, dt::f32, tag::x), engine(), bias)});
+    pn->prim.execute(s, args);
     if (pn->reorder_w) pn->w_reorder.execute(s, pn->w_mem, dw_user);
   }
   s.wait();
