@@ -25,6 +25,14 @@ export interface NativeAddon {
   bnForward(x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, invstd: Float32Array, variance: Float32Array, relu?: boolean): void;
   /** Its gradient: dx, dgamma, dbeta from dy (masked by y > 0 first when the relu output y is given). */
   bnBackward(dy: Float32Array, x: Float32Array, C: number, gamma: Float32Array, mean: Float32Array, invstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, y?: Float32Array): void;
+  /** ResCBAM channel pool of x*w ([N,V,C] * [N,C]): out [N,V,2] = (max_c, mean_c), without materialising x*w. */
+  attnPool(x: Float32Array, w: Float32Array, N: number, V: number, C: number, out: Float32Array): void;
+  /** Its gradient (max to the first maximal channel): dx [N,V,C], dw [N,C] from dout [N,V,2]. */
+  attnPoolBackward(x: Float32Array, w: Float32Array, N: number, V: number, C: number, dout: Float32Array, dx: Float32Array, dw: Float32Array): void;
+  /** y = x * (1 + s) for x [N,V,C] and a one-channel map s [N,V]. */
+  scaleResidual(x: Float32Array, s: Float32Array, N: number, V: number, C: number, y: Float32Array): void;
+  /** Its gradient: dx = dy * (1 + s), ds = sum_c dy * x. */
+  scaleResidualBackward(x: Float32Array, s: Float32Array, N: number, V: number, C: number, dy: Float32Array, dx: Float32Array, ds: Float32Array): void;
   clearCaches(): void;
 }
 
