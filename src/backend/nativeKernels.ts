@@ -74,3 +74,4 @@ export { batchNormTrainFused, fusedBatchNormAvailable } from "./native/batchNorm
 export { conv3dFused, conv3dBnInfer } from "./native/conv";
 export type { BnEval } from "./native/conv";
 export { nativeFusionAvailable } from "./native/fusion";
+export { attentionPoolFused, scaleResidualFused } from "./native/attention";

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
   installNativeKernels, setNativeKernelsEnabled, nativeFusionAvailable, batchNormTrainFused, conv3dFused, conv3dBnInfer,
+  attentionPoolFused, scaleResidualFused,
 } from "../../src/backend/nativeKernels";
+import { channelMax } from "../../src/models/layers/pooling";
 import { CBR } from "../../src/models/layers/cbr";
 import { ParamStore } from "../../src/models/paramStore";
 import { createRng } from "../../src/util/rng";
@@ -114,6 +116,25 @@ test("conv3dBnInfer (eval batch norm folded into the conv, relu post-op) matches
       close(tag, got, want);
       tf.dispose([x, f, b, got, scale, z, want, bn.gamma, bn.beta, bn.runningMean, bn.runningVar]);
     }
+  }
+});
+
+test("attentionPoolFused and scaleResidualFused match ResCBAM's tf ops (incl. first-max gradient on ties)", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  // (C >= 2: the stock channelMax's oneHot needs depth >= 2.)
+  for (const shape of [[2, 5, 3, 4, 6], [1, 7, 7, 7, 2], [1, 4, 5, 3, 4], [3, 8, 8, 8, 16]]) {
+    const [n, d, h, w, c] = shape;
+    // Rounded x: many exact ties in the channel max, whose gradient must go to the first one.
+    const x = tf.round(tf.mul(rand(shape), 2)), wts = rand([n, c], 0.5, 1.5), wOne = tf.onesLike(wts), s = rand([n, d, h, w, 1]);
+    const poolRef = (xi: tf.Tensor, wi: tf.Tensor) => {
+      const z = tf.mul(xi, tf.reshape(wi, [n, 1, 1, 1, c])) as tf.Tensor5D;
+      return tf.concat([channelMax(z), tf.mean(z, -1, true)], -1);
+    };
+    compareWithGrads(`attentionPool [${shape}]`, [x, wts], (xi, wi) => attentionPoolFused(xi as tf.Tensor5D, wi as tf.Tensor2D), poolRef);
+    compareWithGrads(`attentionPool ties [${shape}]`, [x, wOne], (xi, wi) => attentionPoolFused(xi as tf.Tensor5D, wi as tf.Tensor2D), poolRef);
+    compareWithGrads(`scaleResidual [${shape}]`, [x, s], (xi, si) => scaleResidualFused(xi as tf.Tensor5D, si as tf.Tensor5D), (xi, si) => tf.add(tf.mul(si, xi), xi));
+    tf.dispose([x, wts, wOne, s]);
   }
 });
 
