@@ -50,7 +50,7 @@ export class BatchNorm3d {
     if (fusedBatchNormAvailable()) {
       // CPU backend with naslung's native kernels: the same forward/backward in one native pass
       // each way (src/backend/native/batchNorm.ts; equivalence-tested against this formula).
-      const stats = updateStats ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateRunning(m, v, n) : undefined;
+      const stats = updateStats ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateRunningPlain(m, v, n) : undefined;
       return batchNormTrainFused(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.eps, stats, fusedRelu) as tf.Tensor5D;
     }
     const f = tf.customGrad(((xIn: tf.Tensor5D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
@@ -71,6 +71,28 @@ export class BatchNorm3d {
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor5D;
     return f(x, gamma, beta);
+  }
+
+  /**
+   * `updateRunning` computed in JS on the C-element arrays (same float32 roundings as the tf ops:
+   * each product and the sum rounded), for the native path: 6 tfjs kernel calls fewer per batch
+   * norm, ~170 of a Model-1 step's ~1,400.
+   */
+  private updateRunningPlain(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
+    const f = Math.fround, m = this.momentum;
+    const unbiased = n > 1 ? n / (n - 1) : 1;
+    const keep = f(1 - m), mf = f(m), mv = f(m * unbiased);
+    const mix = (run: tf.Variable, batch: tf.Tensor1D, w: number) => {
+      const r = run.dataSync() as Float32Array, b = batch.dataSync() as Float32Array;
+      const out = new Float32Array(r.length);
+      for (let i = 0; i < r.length; i++) out[i] = f(r[i] * keep) + f(b[i] * w);
+      return out;
+    };
+    const newMean = mix(this.runningMean, mean, mf), newVar = mix(this.runningVar, variance, mv);
+    tf.tidy(() => {
+      this.runningMean.assign(tf.tensor1d(newMean));
+      this.runningVar.assign(tf.tensor1d(newVar));
+    });
   }
 
   private updateRunning(mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
