@@ -1,7 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { addonFor, valuesOf } from "./fusion";
-
-type Apply = (...t: tf.Tensor[]) => tf.Tensor;
+import { addonFor, once, runFused, valuesOf } from "./fusion";
 
 /**
  * ResCBAM's spatial-attention input [max_c(x*w), mean_c(x*w)] as an [N,D,H,W,2] map, for x
@@ -15,20 +13,22 @@ export function attentionPoolFused(x: tf.Tensor5D, w: tf.Tensor2D): tf.Tensor5D 
   const [n, d, h, wd, c] = x.shape;
   if (w.shape[0] !== n || w.shape[1] !== c) throw new Error(`attentionPoolFused: weights must be [${n}, ${c}], got [${w.shape}]`);
   const v = d * h * wd;
-  const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xi, wi]);
+  return runFused([x, w], () => {
+    const xv = valuesOf(x, "attentionPoolFused"), wv = valuesOf(w, "attentionPoolFused");
     const out = new Float32Array(n * v * 2);
-    addon.attnPool(valuesOf(xi, "attentionPoolFused"), valuesOf(wi, "attentionPoolFused"), n, v, c, out);
+    addon.attnPool(xv, wv, n, v, c, out);
     return {
       value: tf.tensor(out, [n, d, h, wd, 2], "float32"),
-      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
-        const dx = new Float32Array(sx.size), dw = new Float32Array(sw.size);
-        addon.attnPoolBackward(valuesOf(sx, "attentionPoolFused"), valuesOf(sw, "attentionPoolFused"), n, v, c, valuesOf(dy, "attentionPoolFused"), dx, dw);
-        return [tf.tensor(dx, sx.shape, "float32"), tf.tensor(dw, sw.shape, "float32")];
+      grads: (dy) => {
+        const both = once(() => {
+          const dx = new Float32Array(xv.length), dw = new Float32Array(wv.length);
+          addon.attnPoolBackward(xv, wv, n, v, c, valuesOf(dy, "attentionPoolFused"), dx, dw);
+          return { dx, dw };
+        });
+        return [() => tf.tensor(both().dx, x.shape, "float32"), () => tf.tensor(both().dw, w.shape, "float32")];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Apply;
-  return f(x, w) as tf.Tensor5D;
+  }) as tf.Tensor5D;
 }
 
 /**
@@ -41,18 +41,20 @@ export function scaleResidualFused(x: tf.Tensor5D, s: tf.Tensor5D): tf.Tensor5D 
   const [n, d, h, wd, c] = x.shape;
   if (s.shape.join() !== [n, d, h, wd, 1].join()) throw new Error(`scaleResidualFused: s must be [${n},${d},${h},${wd},1], got [${s.shape}]`);
   const v = d * h * wd;
-  const f = tf.customGrad(((xi: tf.Tensor, si: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xi, si]);
-    const y = new Float32Array(xi.size);
-    addon.scaleResidual(valuesOf(xi, "scaleResidualFused"), valuesOf(si, "scaleResidualFused"), n, v, c, y);
+  return runFused([x, s], () => {
+    const xv = valuesOf(x, "scaleResidualFused"), sv = valuesOf(s, "scaleResidualFused");
+    const y = new Float32Array(xv.length);
+    addon.scaleResidual(xv, sv, n, v, c, y);
     return {
-      value: tf.tensor(y, xi.shape, "float32"),
-      gradFunc: (dy: tf.Tensor, [sx, ss]: tf.Tensor[]) => {
-        const dx = new Float32Array(sx.size), ds = new Float32Array(ss.size);
-        addon.scaleResidualBackward(valuesOf(sx, "scaleResidualFused"), valuesOf(ss, "scaleResidualFused"), n, v, c, valuesOf(dy, "scaleResidualFused"), dx, ds);
-        return [tf.tensor(dx, sx.shape, "float32"), tf.tensor(ds, ss.shape, "float32")];
+      value: tf.tensor(y, x.shape, "float32"),
+      grads: (dy) => {
+        const both = once(() => {
+          const dx = new Float32Array(xv.length), ds = new Float32Array(sv.length);
+          addon.scaleResidualBackward(xv, sv, n, v, c, valuesOf(dy, "scaleResidualFused"), dx, ds);
+          return { dx, ds };
+        });
+        return [() => tf.tensor(both().dx, x.shape, "float32"), () => tf.tensor(both().ds, s.shape, "float32")];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Apply;
-  return f(x, s) as tf.Tensor5D;
+  }) as tf.Tensor5D;
 }

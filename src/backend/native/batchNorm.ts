@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { addonFor, nativeFusionAvailable, values, valuesOf } from "./fusion";
+import { addonFor, nativeFusionAvailable, once, runFused, valuesOf } from "./fusion";
 
 /**
  * Whether `batchNormTrainFused` runs natively: the CPU backend is active with naslung's native
@@ -31,31 +31,27 @@ export function batchNormTrainFused(
   const addon = addonFor("batchNormTrainFused");
   const c = x.shape[x.rank - 1];
   if (gamma.size !== c || beta.size !== c) throw new Error(`batchNormTrainFused: gamma/beta must have ${c} entries (x is [${x.shape}])`);
-  const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const xv = values(xi), gv = values(g), bv = values(b);
-    if (!xv || !gv || !bv) throw new Error("batchNormTrainFused: inputs must be float32");
+  return runFused([x, gamma, beta], () => {
+    const xv = valuesOf(x, "batchNormTrainFused"), gv = valuesOf(gamma, "batchNormTrainFused");
     const y = new Float32Array(xv.length);
     const mean = new Float32Array(c), inv = new Float32Array(c), variance = new Float32Array(c);
-    addon.bnForward(xv, c, gv, bv, eps, y, mean, inv, variance, relu);
-    const meanT = tf.tensor1d(mean), invT = tf.tensor1d(inv);
+    addon.bnForward(xv, c, gv, valuesOf(beta, "batchNormTrainFused"), eps, y, mean, inv, variance, relu);
     if (onStats) {
-      const varT = tf.tensor1d(variance);
+      const meanT = tf.tensor1d(mean), varT = tf.tensor1d(variance);
       onStats(meanT, varT);
-      varT.dispose();
+      tf.dispose([meanT, varT]);
     }
-    const value = tf.tensor(y, xi.shape, "float32");
-    save(relu ? [xi, g, meanT, invT, value] : [xi, g, meanT, invT]);
     return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sg, sm, si, sy] = saved;
-        const dyv = valuesOf(dy, "batchNormTrainFused");
-        const dx = new Float32Array(dyv.length), dg = new Float32Array(c), db = new Float32Array(c);
-        const yv = sy ? valuesOf(sy, "batchNormTrainFused") : undefined;
-        addon.bnBackward(dyv, valuesOf(sx, "bn"), c, valuesOf(sg, "bn"), valuesOf(sm, "bn"), valuesOf(si, "bn"), dx, dg, db, yv);
-        return [tf.tensor(dx, sx.shape, "float32"), tf.tensor1d(dg), tf.tensor1d(db)];
+      value: tf.tensor(y, x.shape, "float32"),
+      grads: (dy) => {
+        // One native backward call gives all three gradients.
+        const all = once(() => {
+          const dx = new Float32Array(xv.length), dg = new Float32Array(c), db = new Float32Array(c);
+          addon.bnBackward(valuesOf(dy, "batchNormTrainFused"), xv, c, gv, mean, inv, dx, dg, db, relu ? y : undefined);
+          return { dx, dg, db };
+        });
+        return [() => tf.tensor(all().dx, x.shape, "float32"), () => tf.tensor1d(all().dg), () => tf.tensor1d(all().db)];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return (f as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor)(x, gamma, beta);
+  });
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { addonFor, valuesOf } from "./fusion";
+import { addonFor, once, runFused, valuesOf } from "./fusion";
 
 type Shape5 = [number, number, number, number, number];
 
@@ -26,31 +26,32 @@ export function conv3dFused(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D | 
   const addon = addonFor("conv3dFused");
   const { out, p } = symmetricConvParams(x.shape, w.shape, stride);
   const co = out[4];
-  const forward = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor | null) => {
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return runFused(inputs, () => {
+    const xv = valuesOf(x, "conv3dFused"), wv = valuesOf(w, "conv3dFused");
     const y = new Float32Array(out.reduce((a, b) => a * b, 1));
-    addon.conv3d(0, p, valuesOf(xi, "conv3dFused"), valuesOf(wi, "conv3dFused"), y, bi ? valuesOf(bi, "conv3dFused") : null);
-    return tf.tensor(y, out, "float32");
-  };
-  const backward = (dy: tf.Tensor, sx: tf.Tensor, sw: tf.Tensor, withBias: boolean): tf.Tensor[] => {
-    const dyv = valuesOf(dy, "conv3dFused gradient");
-    const dx = new Float32Array(sx.size), dw = new Float32Array(sw.size);
-    addon.conv3d(1, p, dyv, valuesOf(sw, "conv3dFused"), dx);
-    const db = withBias ? new Float32Array(co) : null;
-    addon.conv3d(2, p, valuesOf(sx, "conv3dFused"), dyv, dw, db);
-    const grads = [tf.tensor(dx, sx.shape, "float32"), tf.tensor(dw, sw.shape, "float32")];
-    return db ? [...grads, tf.tensor1d(db)] : grads;
-  };
-  const f = bias
-    ? tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-        save([xi, wi]);
-        return { value: forward(xi, wi, bi), gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => backward(dy, s[0], s[1], true) };
-      }) as unknown as Parameters<typeof tf.customGrad>[0])
-    : tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
-        save([xi, wi]);
-        return { value: forward(xi, wi, null), gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => backward(dy, s[0], s[1], false) };
-      }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const args = bias ? [x, w, bias] : [x, w];
-  return (f as unknown as (...t: tf.Tensor[]) => tf.Tensor5D)(...args);
+    addon.conv3d(0, p, xv, wv, y, bias ? valuesOf(bias, "conv3dFused") : null);
+    return {
+      value: tf.tensor(y, out, "float32"),
+      grads: (dy) => {
+        const dyv = valuesOf(dy, "conv3dFused gradient");
+        // One backward-weights call gives dw and dbias.
+        const weights = once(() => {
+          const dw = new Float32Array(wv.length), db = bias ? new Float32Array(co) : null;
+          addon.conv3d(2, p, xv, dyv, dw, db);
+          return { dw, db };
+        });
+        const dx = () => {
+          const g = new Float32Array(xv.length);
+          addon.conv3d(1, p, dyv, wv, g);
+          return tf.tensor(g, x.shape, "float32");
+        };
+        const dw = () => tf.tensor(weights().dw, w.shape, "float32");
+        const db = () => tf.tensor1d(weights().db as Float32Array);
+        return bias ? [dx, dw, db] : [dx, dw];
+      },
+    };
+  }) as tf.Tensor5D;
 }
 
 /** Eval-mode batch-norm statistics and affine parameters of one BatchNorm3d. */
