@@ -4,6 +4,10 @@
 // Optionally fused: a bias (forward) with its gradient (backward weights) and a ReLU post-op
 // (forward), which saves the separate full-size bias-add / ReLU passes and their tfjs kernels.
 #include "common.h"
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -24,6 +28,80 @@ struct ConvPlan {
 std::map<std::vector<int64_t>, std::unique_ptr<ConvPlan>> cache;
 
 enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
+
+// NASLUNG_CONV_AUTOTUNE: "0" keeps oneDNN's first implementation; otherwise (default) every
+// implementation oneDNN offers for a new shape is timed once and the fastest kept (oneDNN ranks
+// brgconv first, which is 2-4x slower than its jit kernels on the 1-4 channel 32^3 stem layers);
+// "verbose" also prints the choices to stderr.
+int autotuneMode() {
+  static int mode = [] {
+    const char* v = std::getenv("NASLUNG_CONV_AUTOTUNE");
+    if (v && std::strcmp(v, "0") == 0) return 0;
+    return v && std::strcmp(v, "verbose") == 0 ? 2 : 1;
+  }();
+  return mode;
+}
+
+// Zero-filled buffers for every argument of one implementation, for timing it.
+std::unordered_map<int, memory> dummyArgs(const primitive_desc_base& pd, int kind, bool bias) {
+  std::unordered_map<int, memory> args;
+  auto add = [&](int arg, const memory::desc& md) {
+    memory m(md, engine());
+    std::memset(m.get_data_handle(), 0, md.get_size());
+    args.insert({arg, m});
+  };
+  if (kind == kForward) {
+    add(DNNL_ARG_SRC, pd.src_desc());
+    add(DNNL_ARG_WEIGHTS, pd.weights_desc());
+    add(DNNL_ARG_DST, pd.dst_desc());
+    if (bias) add(DNNL_ARG_BIAS, pd.weights_desc(1));
+  } else if (kind == kBackwardData) {
+    add(DNNL_ARG_DIFF_DST, pd.diff_dst_desc());
+    add(DNNL_ARG_WEIGHTS, pd.weights_desc());
+    add(DNNL_ARG_DIFF_SRC, pd.diff_src_desc());
+  } else {
+    add(DNNL_ARG_SRC, pd.src_desc());
+    add(DNNL_ARG_DIFF_DST, pd.diff_dst_desc());
+    add(DNNL_ARG_DIFF_WEIGHTS, pd.diff_weights_desc());
+    if (bias) add(DNNL_ARG_DIFF_BIAS, pd.diff_weights_desc(1));
+  }
+  return args;
+}
+
+// Sets pn->prim and pn->w_md to the fastest implementation of pd (best of 3 runs each), or to
+// oneDNN's first choice when autotuning is off.
+template <typename Prim, typename PD>
+void choose(PD pd, int kind, bool bias, ConvPlan* pn) {
+  auto wOf = [kind](PD& d) { return kind == kBackwardWeights ? d.diff_weights_desc() : d.weights_desc(); };
+  if (!autotuneMode()) {
+    pn->w_md = wOf(pd);
+    pn->prim = Prim(pd);
+    return;
+  }
+  double best = 1e30;
+  std::string bestName;
+  do {
+    // The reference implementations are 20-100x slower: not worth timing.
+    if (std::strncmp(pd.impl_info_str(), "ref", 3) == 0 && best < 1e30) continue;
+    Prim prim(pd);
+    auto args = dummyArgs(pd, kind, bias);
+    double t = 1e30;
+    for (int r = 0; r < 3 && (r == 0 || t < 3 * best); ++r) {  // stop early when clearly slower
+      auto t0 = std::chrono::steady_clock::now();
+      prim.execute(stream(), args);
+      stream().wait();
+      t = std::min(t, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (autotuneMode() == 2) std::fprintf(stderr, "naslung conv autotune kind %d: %-28s %.3f ms\n", kind, pd.impl_info_str(), t);
+    if (t < best) {
+      best = t;
+      bestName = pd.impl_info_str();
+      pn->prim = prim;
+      pn->w_md = wOf(pd);
+    }
+  } while (pd.next_impl());
+  if (autotuneMode() == 2) std::fprintf(stderr, "naslung conv autotune kind %d: chose %s\n", kind, bestName.c_str());
+}
 
 // bias: forward adds a per-output-channel bias / backward weights also writes its gradient;
 // relu: forward applies max(0, .) as a post-op.
@@ -54,18 +132,13 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu) {
   }
   convolution_forward::primitive_desc fpd(fd, attr, engine());
   if (kind == kForward) {
-    pn->w_md = fpd.weights_desc();
-    pn->prim = convolution_forward(fpd);
+    choose<convolution_forward>(fpd, kind, bias, pn.get());
   } else if (kind == kBackwardData) {
     convolution_backward_data::desc bd(algorithm::convolution_direct, pn->x_md, w_any, pn->y_md, strides, pl, pr);
-    convolution_backward_data::primitive_desc bpd(bd, engine(), fpd);
-    pn->w_md = bpd.weights_desc();
-    pn->prim = convolution_backward_data(bpd);
+    choose<convolution_backward_data>(convolution_backward_data::primitive_desc(bd, engine(), fpd), kind, bias, pn.get());
   } else {
     convolution_backward_weights::desc bd(algorithm::convolution_direct, pn->x_md, w_any, b_md, pn->y_md, strides, pl, pr);
-    convolution_backward_weights::primitive_desc bpd(bd, engine(), fpd);
-    pn->w_md = bpd.diff_weights_desc();
-    pn->prim = convolution_backward_weights(bpd);
+    choose<convolution_backward_weights>(convolution_backward_weights::primitive_desc(bd, engine(), fpd), kind, bias, pn.get());
   }
   if (pn->w_md != pn->w_user_md) {
     pn->reorder_w = true;
