@@ -104,12 +104,14 @@ void choose(PD pd, int kind, bool bias, ConvPlan* pn) {
 }
 
 // bias: forward adds a per-output-channel bias / backward weights also writes its gradient;
-// relu: forward applies max(0, .) as a post-op.
-ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu) {
+// relu: forward applies max(0, .) as a post-op; sum: forward then adds what `out` held (a
+// residual), as a second post-op.
+ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu, bool sum) {
   std::vector<int64_t> key(p);
   key.push_back(kind);
   key.push_back(bias);
   key.push_back(relu);
+  key.push_back(sum);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   // p = N, IC, ID, IH, IW, OC, OD, OH, OW, KD, KH, KW, SD, SH, SW, padFront, padTop, padLeft, padBack, padBottom, padRight
@@ -125,9 +127,10 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu) {
   convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, pn->x_md, w_any,
                                b_md, pn->y_md, strides, pl, pr);
   primitive_attr attr;
-  if (relu) {
+  if (relu || sum) {
     post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    if (relu) ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    if (sum) ops.append_sum(1.f);
     attr.set_post_ops(ops);
   }
   convolution_forward::primitive_desc fpd(fd, attr, engine());
@@ -156,8 +159,9 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu) {
 
 void ClearConvCache() { cache.clear(); }
 
-// conv3d(kind, params Int32Array(21), a, b, out[, bias[, relu]]):
+// conv3d(kind, params Int32Array(21), a, b, out[, bias[, relu[, sum]]]):
 //   kind 0: a = x, b = filter, out = y; optional bias (Float32Array[OC]) added and, if relu, max(0, .);
+//           if sum, the result is added to what out held (out += ...);
 //   kind 1: a = dy, b = filter, out = dx;
 //   kind 2: a = x, b = dy, out = dfilter; optional bias = Float32Array[OC] receiving dbias.
 Napi::Value Conv3d(const Napi::CallbackInfo& info) {
@@ -171,7 +175,8 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   float* bias = hasBias ? F32(info[5], "conv3d bias") : nullptr;
   if (hasBias && (int64_t)Len(info[5]) != p[5]) throw Napi::Error::New(info.Env(), "naslung_native: conv3d bias must have OC entries");
   const bool relu = kind == kForward && info.Length() > 6 && info[6].ToBoolean().Value();
-  ConvPlan* pn = plan(kind, p, hasBias, relu);
+  const bool sum = kind == kForward && info.Length() > 7 && info[7].ToBoolean().Value();
+  ConvPlan* pn = plan(kind, p, hasBias, relu, sum);
   auto& s = stream();
   if (kind == kForward || kind == kBackwardData) {
     memory w_user(pn->w_user_md, engine(), b);

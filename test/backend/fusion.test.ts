@@ -7,6 +7,7 @@ import {
 } from "../../src/backend/nativeKernels";
 import { channelMax } from "../../src/models/layers/pooling";
 import { CBR } from "../../src/models/layers/cbr";
+import { ResidualBlock } from "../../src/models/layers/residualBlock";
 import { ParamStore } from "../../src/models/paramStore";
 import { createRng } from "../../src/util/rng";
 
@@ -103,18 +104,21 @@ test("conv3dBnInfer (eval batch norm folded into the conv, relu post-op) matches
   await ready;
   if (skip()) return t.skip(skip() as string);
   for (const [n, d, h, w, ci, co, k, s] of convCases) {
-    for (const [withBias, relu] of [[true, true], [false, true], [true, false]]) {
+    for (const [withBias, relu, add] of [[true, true, false], [false, true, false], [true, false, false], [true, true, true]]) {
       const x = rand([n, d, h, w, ci]), f = rand([k, k, k, ci, co], -0.5, 0.5), b = rand([co]);
       const bn = { gamma: rand([co], 0.5, 1.5) as tf.Tensor1D, beta: rand([co]) as tf.Tensor1D, runningMean: rand([co]) as tf.Tensor1D, runningVar: rand([co], 0.2, 2) as tf.Tensor1D, eps: 1e-5 };
-      const tag = `[${n},${d},${h},${w},${ci}] k${k} -> ${co} s${s} bias ${withBias} relu ${relu}`;
-      const got = conv3dBnInfer(x as tf.Tensor5D, f as tf.Tensor5D, withBias ? (b as tf.Tensor1D) : null, bn, s, relu);
+      const tag = `[${n},${d},${h},${w},${ci}] k${k} -> ${co} s${s} bias ${withBias} relu ${relu} add ${add}`;
+      const o = (v: number) => Math.floor((v - 1) / s) + 1;
+      const residual = add ? (rand([n, o(d), o(h), o(w), co]) as tf.Tensor5D) : undefined;
+      const got = conv3dBnInfer(x as tf.Tensor5D, f as tf.Tensor5D, withBias ? (b as tf.Tensor1D) : null, bn, s, relu, residual);
       setNativeKernelsEnabled(false);
       const scale = tf.mul(tf.rsqrt(tf.add(bn.runningVar, bn.eps)), bn.gamma);
       const z = tf.add(tf.mul(convReference(x, f, withBias ? b : null, s), scale), tf.sub(bn.beta, tf.mul(bn.runningMean, scale)));
-      const want = relu ? tf.relu(z) : z;
+      const r = relu ? tf.relu(z) : z;
+      const want = residual ? tf.add(r, residual) : r;
       setNativeKernelsEnabled(true);
       close(tag, got, want);
-      tf.dispose([x, f, b, got, scale, z, want, bn.gamma, bn.beta, bn.runningMean, bn.runningVar]);
+      tf.dispose([x, f, b, got, scale, z, r, want, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, ...(residual ? [residual] : [])]);
     }
   }
 });
@@ -178,6 +182,25 @@ test("CBR with fused native ops matches its stock tf-ops path: train (value, all
     r.dispose();
     tf.dispose([...a, ...b, x]);
   }
+});
+
+test("ResidualBlock eval forward (residual add fused into the conv) matches its stock path", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  const block = new ResidualBlock(new ParamStore(11), "res", 4, 8);
+  for (const cbr of [block.conv1, block.conv2, block.shortcut]) {
+    cbr.bn.runningMean.assign(rand([cbr.bn.channels], -0.5, 0.5));
+    cbr.bn.runningVar.assign(rand([cbr.bn.channels], 0.5, 2));
+    cbr.bn.gamma.assign(rand([cbr.bn.channels], 0.5, 1.5));
+  }
+  const x = rand([2, 7, 6, 5, 4]) as tf.Tensor5D;
+  const ctx = { training: false, updateStats: false };
+  const got = block.apply(x, ctx);
+  setNativeKernelsEnabled(false);
+  const want = block.apply(x, ctx);
+  setNativeKernelsEnabled(true);
+  close("ResidualBlock eval", got, want);
+  tf.dispose([x, got, want]);
 });
 
 test("training steps and eval forwards through fused CBRs leave tf.memory().numTensors flat", async (t) => {

@@ -8,10 +8,11 @@ export interface NativeAddon {
   /** threads: OpenMP team size (0 = default); keepHeap: keep multi-MB blocks on glibc's heap (see addon.cc). */
   init(threads: number, keepHeap?: boolean): { threads: number; dnnl: string };
   /**
-   * kind 0: (x, filter) -> y, plus `bias` and a ReLU post-op when given; 1: (dy, filter) -> dx;
-   * 2: (x, dy) -> dfilter, and dbias into `bias` when given. `p` = 21 ints, see conv.cc.
+   * kind 0: (x, filter) -> y, plus `bias` and a ReLU post-op when given, then added to out's
+   * previous contents if `sum`; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter, and dbias into
+   * `bias` when given. `p` = 21 ints, see conv.cc.
    */
-  conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array, bias?: Float32Array | null, relu?: boolean): void;
+  conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array, bias?: Float32Array | null, relu?: boolean, sum?: boolean): void;
   /** Broadcast binary op; strides per output dimension, 0 where the operand is broadcast. */
   binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array | Uint8Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;

@@ -68,10 +68,11 @@ export interface BnEval {
  * norm is folded into the weights and bias (w' = w * s, b' = (b - mean) * s + beta with
  * s = gamma / sqrt(var + eps), per output channel; a few thousand multiplies in JS) and the ReLU
  * is a post-op, instead of conv, bias add, scale, shift and relu (5 full-size passes and ~10 tfjs
- * kernels). No gradient: callers use it only while no gradient tape is recording.
- * Requires `nativeFusionAvailable()`.
+ * kernels). `addTo` (a residual of the output's shape) is added after the ReLU as a further
+ * post-op, replacing the separate tf.add. No gradient: callers use it only while no gradient
+ * tape is recording. Requires `nativeFusionAvailable()`.
  */
-export function conv3dBnInfer(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D | null, bn: BnEval, stride: number, relu: boolean): tf.Tensor5D {
+export function conv3dBnInfer(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D | null, bn: BnEval, stride: number, relu: boolean, addTo?: tf.Tensor5D): tf.Tensor5D {
   const addon = addonFor("conv3dBnInfer");
   const { out, p } = symmetricConvParams(x.shape, w.shape, stride);
   const co = out[4];
@@ -86,6 +87,10 @@ export function conv3dBnInfer(x: tf.Tensor5D, w: tf.Tensor5D, bias: tf.Tensor1D 
   const wf = new Float32Array(wv.length);
   for (let i = 0; i < wv.length; i += co) for (let c = 0; c < co; c++) wf[i + c] = wv[i + c] * scale[c];
   const y = new Float32Array(out.reduce((a, b) => a * b, 1));
-  addon.conv3d(0, p, valuesOf(x, "conv3dBnInfer"), wf, y, shift, relu);
+  if (addTo) {
+    if (addTo.shape.join() !== out.join()) throw new Error(`conv3dBnInfer: addTo must be [${out}], got [${addTo.shape}]`);
+    y.set(valuesOf(addTo, "conv3dBnInfer"));
+  }
+  addon.conv3d(0, p, valuesOf(x, "conv3dBnInfer"), wf, y, shift, relu, !!addTo);
   return tf.tensor(y, out, "float32") as tf.Tensor5D;
 }

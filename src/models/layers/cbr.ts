@@ -21,14 +21,27 @@ export class CBR {
    * training the ReLU is fused into the native batch norm. Elsewhere: the plain tf-ops path.
    */
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
-    if (!ctx.training && nativeFusionAvailable() && !tf.engine().isTapeOn()) {
-      const { conv, bn } = this;
-      const stats: BnEval = {
-        gamma: bn.gamma as tf.Tensor1D, beta: bn.beta as tf.Tensor1D,
-        runningMean: bn.runningMean as tf.Tensor1D, runningVar: bn.runningVar as tf.Tensor1D, eps: bn.eps,
-      };
-      return conv3dBnInfer(x, conv.weight as tf.Tensor5D, conv.bias as tf.Tensor1D | null, stats, conv.stride, true);
-    }
+    if (CBR.fusedEval(ctx)) return this.evalNative(x);
     return this.bn.apply(this.conv.apply(x), ctx, true);
+  }
+
+  /** relu(bn(conv(x))) + residual (ResidualBlock's sum), the add fused into the native eval conv. */
+  applyAdd(x: tf.Tensor5D, residual: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
+    if (CBR.fusedEval(ctx)) return this.evalNative(x, residual);
+    return tf.add(this.apply(x, ctx), residual);
+  }
+
+  /** Whether an eval forward can take the folded native path (no tape: it has no gradient). */
+  static fusedEval(ctx: ForwardContext): boolean {
+    return !ctx.training && nativeFusionAvailable() && !tf.engine().isTapeOn();
+  }
+
+  private evalNative(x: tf.Tensor5D, residual?: tf.Tensor5D): tf.Tensor5D {
+    const { conv, bn } = this;
+    const stats: BnEval = {
+      gamma: bn.gamma as tf.Tensor1D, beta: bn.beta as tf.Tensor1D,
+      runningMean: bn.runningMean as tf.Tensor1D, runningVar: bn.runningVar as tf.Tensor1D, eps: bn.eps,
+    };
+    return conv3dBnInfer(x, conv.weight as tf.Tensor5D, conv.bias as tf.Tensor1D | null, stats, conv.stride, true, residual);
   }
 }
