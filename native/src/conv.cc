@@ -23,16 +23,31 @@ struct ConvPlan {
   primitive prim;
   bool reorder_w = false;
   dnnl::reorder w_reorder;
+  int threads = 0;  // OpenMP team size the primitive was created for and runs with (0: default)
   memory w_mem;
 };
 std::map<std::vector<int64_t>, std::unique_ptr<ConvPlan>> cache;
 
 enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 
+// Sets the OpenMP team size for oneDNN (which sizes its work split when a primitive is created
+// and its parallel regions when run) while alive; n <= 0 or the current size: no-op.
+struct ThreadScope {
+  int saved = 0;
+  explicit ThreadScope(int n) {
+    if (n > 0 && n != omp_get_max_threads()) saved = omp_get_max_threads(), omp_set_num_threads(n);
+  }
+  ~ThreadScope() {
+    if (saved) omp_set_num_threads(saved);
+  }
+};
+
 // NASLUNG_CONV_AUTOTUNE: "0" keeps oneDNN's first implementation; otherwise (default) every
-// implementation oneDNN offers for a new shape is timed once and the fastest kept (oneDNN ranks
-// brgconv first, which is 2-4x slower than its jit kernels on the 1-4 channel 32^3 stem layers);
-// "verbose" also prints the choices to stderr.
+// implementation oneDNN offers for a new shape is timed once, with the full OpenMP team and with
+// one thread, and the fastest kept (oneDNN ranks brgconv first, which is up to 2x slower than
+// its jit kernels on the 1-4 channel 32^3 stem layers; on 2 shared cores the backward-weights
+// kernels' thread barriers often cost more than the second thread gains); "verbose" also prints
+// the choices to stderr.
 int autotuneMode() {
   static int mode = [] {
     const char* v = std::getenv("NASLUNG_CONV_AUTOTUNE");
@@ -70,16 +85,18 @@ std::unordered_map<int, memory> dummyArgs(const primitive_desc_base& pd, int kin
 
 // Sets pn->prim and pn->w_md to the fastest implementation of pd (best of 3 runs each), or to
 // oneDNN's first choice when autotuning is off.
+// `best` carries the best time across calls (one call per thread count); pn->threads records
+// the team size of the winner.
 template <typename Prim, typename PD>
-void choose(PD pd, int kind, bool bias, ConvPlan* pn) {
+void choose(PD pd, int kind, bool bias, ConvPlan* pn, int threads, double& best) {
   auto wOf = [kind](PD& d) { return kind == kBackwardWeights ? d.diff_weights_desc() : d.weights_desc(); };
   if (!autotuneMode()) {
     pn->w_md = wOf(pd);
     pn->prim = Prim(pd);
     return;
   }
-  double best = 1e30;
   std::string bestName;
+  const double before = best;
   do {
     // Only the jit/brgconv kernels are candidates: the reference ones are 20-100x slower, and
     // merely running oneDNN 2.6's gemm convolution (x64:gemm:jit) on these NDHWC shapes corrupted
@@ -96,15 +113,17 @@ void choose(PD pd, int kind, bool bias, ConvPlan* pn) {
       stream().wait();
       t = std::min(t, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    if (autotuneMode() == 2) std::fprintf(stderr, "naslung conv autotune kind %d: %-28s %.3f ms\n", kind, pd.impl_info_str(), t);
+    if (autotuneMode() == 2) std::fprintf(stderr, "naslung conv autotune kind %d x%d: %-28s %.3f ms\n", kind, threads, pd.impl_info_str(), t);
     if (t < best) {
       best = t;
       bestName = pd.impl_info_str();
       pn->prim = prim;
       pn->w_md = wOf(pd);
+      pn->threads = threads;
     }
   } while (pd.next_impl());
-  if (autotuneMode() == 2) std::fprintf(stderr, "naslung conv autotune kind %d: chose %s\n", kind, bestName.c_str());
+  if (autotuneMode() == 2 && best < before)
+    std::fprintf(stderr, "naslung conv autotune kind %d x%d: best so far %s\n", kind, threads, bestName.c_str());
 }
 
 // bias: forward adds a per-output-channel bias / backward weights also writes its gradient;
@@ -137,16 +156,25 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu, bo
     if (sum) ops.append_sum(1.f);
     attr.set_post_ops(ops);
   }
-  convolution_forward::primitive_desc fpd(fd, attr, engine());
-  if (kind == kForward) {
-    choose<convolution_forward>(fpd, kind, bias, pn.get());
-  } else if (kind == kBackwardData) {
-    convolution_backward_data::desc bd(algorithm::convolution_direct, pn->x_md, w_any, pn->y_md, strides, pl, pr);
-    choose<convolution_backward_data>(convolution_backward_data::primitive_desc(bd, engine(), fpd), kind, bias, pn.get());
-  } else {
-    convolution_backward_weights::desc bd(algorithm::convolution_direct, pn->x_md, w_any, b_md, pn->y_md, strides, pl, pr);
-    choose<convolution_backward_weights>(convolution_backward_weights::primitive_desc(bd, engine(), fpd), kind, bias, pn.get());
+  // Primitive descriptors are created under the team size they are timed (and later run) with.
+  const int full = omp_get_max_threads();
+  double best = 1e30;
+  std::vector<int> teams = {full};
+  if (full > 1 && autotuneMode()) teams.push_back(1);
+  for (int threads : teams) {
+    ThreadScope scope(threads);
+    convolution_forward::primitive_desc fpd(fd, attr, engine());
+    if (kind == kForward) {
+      choose<convolution_forward>(fpd, kind, bias, pn.get(), threads, best);
+    } else if (kind == kBackwardData) {
+      convolution_backward_data::desc bd(algorithm::convolution_direct, pn->x_md, w_any, pn->y_md, strides, pl, pr);
+      choose<convolution_backward_data>(convolution_backward_data::primitive_desc(bd, engine(), fpd), kind, bias, pn.get(), threads, best);
+    } else {
+      convolution_backward_weights::desc bd(algorithm::convolution_direct, pn->x_md, w_any, b_md, pn->y_md, strides, pl, pr);
+      choose<convolution_backward_weights>(convolution_backward_weights::primitive_desc(bd, engine(), fpd), kind, bias, pn.get(), threads, best);
+    }
   }
+  if (!autotuneMode()) pn->threads = 0;
   if (pn->w_md != pn->w_user_md) {
     pn->reorder_w = true;
     pn->w_mem = memory(pn->w_md, engine());
@@ -181,6 +209,7 @@ Napi::Value Conv3d(const Napi::CallbackInfo& info) {
   const bool relu = kind == kForward && info.Length() > 6 && info[6].ToBoolean().Value();
   const bool sum = kind == kForward && info.Length() > 7 && info[7].ToBoolean().Value();
   ConvPlan* pn = plan(kind, p, hasBias, relu, sum);
+  ThreadScope scope(pn->threads);
   auto& s = stream();
   if (kind == kForward || kind == kBackwardData) {
     memory w_user(pn->w_user_md, engine(), b);
