@@ -8,17 +8,49 @@
 namespace naslung {
 
 namespace {
-// Per-channel sums over rows [r0, r1) of x (and of f(x) via the callback), accumulated in double.
+// Two per-channel sums over the flat [M*C] array, s1[c] += a_i and s2[c] += b_i with
+// (a_i, b_i) = term(i, j) (j: position in the tile, to index tiled per-channel constants), c = i % C, in ONE vectorised pass: the array is walked in tiles of L = rows*C
+// elements (long loops that vectorise whatever C is; over C alone, 1-16 lanes, they did not),
+// with float partials per tile position over at most 16 tiles, folded into double per channel.
 template <typename F>
-void channelSums(int64_t M, int64_t C, int nt, std::vector<double>& out, F&& rowFn) {
-  std::vector<std::vector<double>> part(nt, std::vector<double>(out.size(), 0.0));
+void tiledChannelSums(int64_t M, int64_t C, int nt, std::vector<double>& s1, std::vector<double>& s2, F&& term) {
+  const int64_t rowsPerTile = std::max<int64_t>(1, 256 / C), L = rowsPerTile * C, nTiles = M / rowsPerTile;
+  std::vector<std::vector<double>> part(nt, std::vector<double>(2 * L, 0.0));
   parallelRun(nt, [&](int t, int n) {
-    const int64_t r0 = M * t / n, r1 = M * (t + 1) / n;
-    rowFn(r0, r1, part[t].data());
+    const int64_t t0 = nTiles * t / n, t1 = nTiles * (t + 1) / n;
+    std::vector<float> f(2 * L, 0.f);
+    float *f1 = f.data(), *f2 = f1 + L;
+    double* acc = part[t].data();
+    for (int64_t tile = t0; tile < t1; ++tile) {
+      const int64_t base = tile * L;
+#pragma omp simd
+      for (int64_t j = 0; j < L; ++j) {
+        float a, b;
+        term(base + j, j, a, b);
+        f1[j] += a;
+        f2[j] += b;
+      }
+      if ((tile - t0) % 16 == 15 || tile == t1 - 1)
+        for (int64_t j = 0; j < 2 * L; ++j) acc[j] += f[j], f[j] = 0.f;
+    }
   });
   for (auto& p : part)
-    for (size_t i = 0; i < out.size(); ++i) out[i] += p[i];
-  (void)C;
+    for (int64_t j = 0; j < L; ++j) s1[j % C] += p[j], s2[j % C] += p[L + j];
+  for (int64_t i = nTiles * L; i < M * C; ++i) {  // the last partial tile
+    float a, b;
+    term(i, (i - nTiles * L), a, b);
+    s1[i % C] += a;
+    s2[i % C] += b;
+  }
+}
+
+// x's channel pattern repeated to the tile length used by tiledChannelSums (tile positions are
+// also valid indices for the last partial tile, which is shorter).
+std::vector<float> tiled(const float* v, int64_t C) {
+  const int64_t L = std::max<int64_t>(1, 256 / C) * C;
+  std::vector<float> t(L);
+  for (int64_t j = 0; j < L; ++j) t[j] = v[j % C];
+  return t;
 }
 }  // namespace
 
@@ -38,24 +70,24 @@ Napi::Value BnForward(const Napi::CallbackInfo& info) {
   const bool relu = info.Length() > 9 && info[9].ToBoolean().Value();
   const int64_t M = (int64_t)Len(info[0]) / C;
   const int nt = threadsFor(M * C);
-  std::vector<double> sum(C, 0.0), sq(C, 0.0);
-  channelSums(M, C, nt, sum, [&](int64_t r0, int64_t r1, double* acc) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t c = 0; c < C; ++c) acc[c] += x[r * C + c];
+  if (M == 0) return info.Env().Undefined();
+  // Moments of d = x - K with K = x's first row: a shift near the mean keeps E[d^2] - E[d]^2
+  // free of cancellation, so one pass gives both.
+  std::vector<double> s1(C, 0.0), s2(C, 0.0);
+  const std::vector<float> Kt = tiled(x, C);
+  const float* K = Kt.data();
+  tiledChannelSums(M, C, nt, s1, s2, [&](int64_t i, int64_t j, float& a, float& b) {
+    const float d = x[i] - K[j];
+    a = d;
+    b = d * d;
   });
   std::vector<float> mean(C), scale(C), shift(C);
-  for (int64_t c = 0; c < C; ++c) mean[c] = (float)(sum[c] / (double)M);
-  channelSums(M, C, nt, sq, [&](int64_t r0, int64_t r1, double* acc) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t c = 0; c < C; ++c) {
-        const double d = (double)x[r * C + c] - mean[c];
-        acc[c] += d * d;
-      }
-  });
   for (int64_t c = 0; c < C; ++c) {
-    const double inv = 1.0 / std::sqrt(sq[c] / (double)M + eps);
+    const double m1 = s1[c] / (double)M, var = std::max(0.0, s2[c] / (double)M - m1 * m1);
+    mean[c] = (float)(x[c] + m1);
+    const double inv = 1.0 / std::sqrt(var + eps);
     meanOut[c] = mean[c];
-    varOut[c] = (float)(sq[c] / (double)M);
+    varOut[c] = (float)var;
     invOut[c] = (float)inv;
     scale[c] = (float)(inv * gamma[c]);
     shift[c] = (float)(beta[c] - mean[c] * inv * gamma[c]);
@@ -91,30 +123,17 @@ template <bool MASK>
 void bnBackwardPasses(const float* dy, const float* y, const float* x, int64_t M, int64_t C, const float* gamma,
                       const float* mean, const float* inv, float* dx, float* dgamma, float* dbeta) {
   const int nt = threadsFor(M * C);
-  std::vector<double> sums(2 * C, 0.0);  // [sum dy | sum dy * xhat]
-  channelSums(M, C, nt, sums, [&](int64_t r0, int64_t r1, double* acc) {
-    // The masked dy of a block of rows is staged in a small buffer by a vector loop first: in the
-    // scalar accumulation loop GCC turns the mask into a branch, mispredicted half the time.
-    constexpr int64_t kBuf = 4096;
-    float buf[kBuf];
-    const int64_t rowsPer = std::max<int64_t>(1, kBuf / C);
-    for (int64_t rb = r0; rb < r1; rb += rowsPer) {
-      const int64_t re = std::min(r1, rb + rowsPer);
-      const float* g = dy + rb * C;
-      if (MASK) {
-        const int64_t n = (re - rb) * C;
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) buf[i] = maskedDy<MASK>(dy, y, rb * C + i);
-        g = buf;
-      }
-      for (int64_t r = rb; r < re; ++r)
-        for (int64_t c = 0; c < C; ++c) {
-          const float gi = g[(r - rb) * C + c];
-          acc[c] += gi;
-          acc[C + c] += (double)gi * ((x[r * C + c] - mean[c]) * inv[c]);
-        }
-    }
+  // [sum g | sum g (x - mean)], g = the (masked) dy; times invstd below gives sum g xhat.
+  std::vector<double> sg(C, 0.0), sgx(C, 0.0);
+  const std::vector<float> meanTiled = tiled(mean, C);
+  const float* mt = meanTiled.data();
+  tiledChannelSums(M, C, nt, sg, sgx, [&](int64_t i, int64_t j, float& a, float& b) {
+    const float gi = maskedDy<MASK>(dy, y, i);
+    a = gi;
+    b = gi * (x[i] - mt[j]);
   });
+  std::vector<double> sums(2 * C);
+  for (int64_t c = 0; c < C; ++c) sums[c] = sg[c], sums[C + c] = sgx[c] * inv[c];
   std::vector<float> a(C), b(C), k(C);
   for (int64_t c = 0; c < C; ++c) {
     dbeta[c] = (float)sums[c];
