@@ -75,3 +75,4 @@ export { conv3dFused, conv3dBnInfer } from "./native/conv";
 export type { BnEval } from "./native/conv";
 export { nativeFusionAvailable } from "./native/fusion";
 export { attentionPoolFused, scaleResidualFused } from "./native/attention";
+export { maxOverAxis1Fused } from "./native/pooling";

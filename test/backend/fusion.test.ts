@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
   installNativeKernels, setNativeKernelsEnabled, nativeFusionAvailable, batchNormTrainFused, conv3dFused, conv3dBnInfer,
-  attentionPoolFused, scaleResidualFused,
+  attentionPoolFused, scaleResidualFused, maxOverAxis1Fused,
 } from "../../src/backend/nativeKernels";
-import { channelMax } from "../../src/models/layers/pooling";
+import { channelMax, globalMaxPool3d } from "../../src/models/layers/pooling";
 import { CBR } from "../../src/models/layers/cbr";
 import { ResidualBlock } from "../../src/models/layers/residualBlock";
 import { ParamStore } from "../../src/models/paramStore";
@@ -139,6 +139,18 @@ test("attentionPoolFused and scaleResidualFused match ResCBAM's tf ops (incl. fi
     compareWithGrads(`attentionPool ties [${shape}]`, [x, wOne], (xi, wi) => attentionPoolFused(xi as tf.Tensor5D, wi as tf.Tensor2D), poolRef);
     compareWithGrads(`scaleResidual [${shape}]`, [x, s], (xi, si) => scaleResidualFused(xi as tf.Tensor5D, si as tf.Tensor5D), (xi, si) => tf.add(tf.mul(si, xi), xi));
     tf.dispose([x, wts, wOne, s]);
+  }
+});
+
+test("maxOverAxis1Fused (global/channel max pools) matches the tf-ops pools, first-max gradient on ties", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  for (const shape of [[2, 5, 3, 4, 6], [1, 7, 7, 7, 2], [3, 8, 8, 8, 16], [1, 3, 3, 3, 1]]) {
+    const x = tf.round(tf.mul(rand(shape), 2)) as tf.Tensor5D; // many ties
+    const [n, d, h, w, c] = shape;
+    compareWithGrads(`global max pool [${shape}]`, [x], (xi) => maxOverAxis1Fused(tf.reshape(xi, [n, d * h * w, c]) as tf.Tensor3D), (xi) => globalMaxPool3d(xi as tf.Tensor5D));
+    if (c > 1) compareWithGrads(`channel max [${shape}]`, [x], (xi) => tf.reshape(maxOverAxis1Fused(tf.reshape(xi, [n * d * h * w, c, 1]) as tf.Tensor3D), [n, d, h, w, 1]), (xi) => channelMax(xi as tf.Tensor5D));
+    x.dispose();
   }
 });
 
