@@ -42,17 +42,18 @@ struct ThreadScope {
   }
 };
 
-// NASLUNG_CONV_AUTOTUNE: "0" keeps oneDNN's first implementation; otherwise (default) every
-// implementation oneDNN offers for a new shape is timed once, with the full OpenMP team and with
-// one thread, and the fastest kept (oneDNN ranks brgconv first, which is up to 2x slower than
-// its jit kernels on the 1-4 channel 32^3 stem layers; on 2 shared cores the backward-weights
-// kernels' thread barriers often cost more than the second thread gains); "verbose" also prints
-// the choices to stderr.
+// NASLUNG_CONV_AUTOTUNE=1 (off by default): every jit/brgconv implementation oneDNN offers for a
+// new shape is timed once, with the full OpenMP team and with one thread, and the fastest kept;
+// "verbose" also prints the choices to stderr. It paid off on the loaded machine (brgconv, oneDNN's
+// first pick, is up to 2x slower than its jit kernels on the 1-4 channel 32^3 stem layers, and
+// barrier-heavy backward kernels lose with 2 threads on 2 busy cores) but not when idle, and its
+// timing-dependent choice makes training runs differ bitwise from run to run (kernels sum in
+// different orders), which they otherwise do not.
 int autotuneMode() {
   static int mode = [] {
     const char* v = std::getenv("NASLUNG_CONV_AUTOTUNE");
-    if (v && std::strcmp(v, "0") == 0) return 0;
-    return v && std::strcmp(v, "verbose") == 0 ? 2 : 1;
+    if (!v || !*v || std::strcmp(v, "0") == 0) return 0;
+    return std::strcmp(v, "verbose") == 0 ? 2 : 1;
   }();
   return mode;
 }

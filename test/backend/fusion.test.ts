@@ -10,6 +10,8 @@ import { CBR } from "../../src/models/layers/cbr";
 import { ResidualBlock } from "../../src/models/layers/residualBlock";
 import { ParamStore } from "../../src/models/paramStore";
 import { createRng } from "../../src/util/rng";
+import { spawnSync } from "child_process";
+import * as path from "path";
 
 // The fused native ops (conv+bias, bn+relu, folded eval conv+bn+relu) against the stock tf-ops
 // formulas they replace, run on stock kernels: values and every gradient within 1e-4 relative.
@@ -233,4 +235,39 @@ test("training steps and eval forwards through fused CBRs leave tf.memory().numT
   assert.equal(tf.memory().numTensors, before);
   opt.dispose();
   x.dispose();
+});
+
+test("with NASLUNG_CONV_AUTOTUNE=1 (timed choice of oneDNN kernel and team size) convolutions still match stock", async (t) => {
+  await ready;
+  if (skip()) return t.skip(skip() as string);
+  const backend = path.join(__dirname, "..", "..", "src", "backend", "nativeKernels.js");
+  const code = `const tf = require("@tensorflow/tfjs");
+    const nk = require(${JSON.stringify(backend)});
+    tf.setBackend("cpu").then(() => {
+      nk.installNativeKernels();
+      let worst = 0;
+      for (const [shape, k, s, co] of [[[2, 9, 8, 7, 4], 3, 2, 8], [[1, 8, 8, 8, 1], 3, 1, 4], [[2, 6, 6, 6, 8], 1, 1, 16]]) {
+        const x = tf.randomNormal(shape, 0, 1, "float32", 1), w = tf.randomNormal([k, k, k, shape[4], co], 0, 0.3, "float32", 2), b = tf.randomNormal([co], 0, 1, "float32", 3);
+        const r = tf.randomNormal(nk.conv3dFused(x, w, b, s).shape, 0, 1, "float32", 4);
+        const f = (xi, wi, bi) => tf.sum(tf.mul(nk.conv3dFused(xi, wi, bi, s), r));
+        const p = k >> 1, ref = (xi, wi, bi) => tf.sum(tf.mul(tf.add(tf.conv3d(tf.pad(xi, [[0, 0], [p, p], [p, p], [p, p], [0, 0]]), wi, s, "valid"), bi), r));
+        const a = tf.grads(f)([x, w, b]);
+        nk.setNativeKernelsEnabled(false);
+        const e = tf.grads(ref)([x, w, b]);
+        nk.setNativeKernelsEnabled(true);
+        a.forEach((g, i) => {
+          const d = tf.max(tf.abs(tf.sub(g, e[i]))).dataSync()[0], m = tf.max(tf.abs(e[i])).dataSync()[0];
+          worst = Math.max(worst, d / m);
+        });
+      }
+      console.log(JSON.stringify({ worst }));
+    });`;
+  const r = spawnSync(process.execPath, ["-e", code], {
+    env: { ...process.env, NASLUNG_CONV_AUTOTUNE: "1", NASLUNG_THREADS: "2" },
+    encoding: "utf8",
+    cwd: path.join(__dirname, "..", ".."),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const { worst } = JSON.parse(r.stdout.trim().split("\n").pop() as string);
+  assert.ok(worst < 1e-4, `worst relative gradient difference ${worst}`);
 });
