@@ -65,6 +65,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("argReduce", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, ArgReduce); }));
   exports.Set("bnForward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, BnForward); }));
   exports.Set("bnBackward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, BnBackward); }));
+  exports.Set("attnPool", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, AttnPool); }));
+  exports.Set("attnPoolBackward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, AttnPoolBackward); }));
+  exports.Set("scaleResidual", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, ScaleResidual); }));
+  exports.Set("scaleResidualBackward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Wrap(i, ScaleResidualBackward); }));
   exports.Set("clearCaches", Napi::Function::New(env, ClearCaches));
   return exports;
 }

@@ -71,6 +71,10 @@ Napi::Value CopyStrided(const Napi::CallbackInfo& info);
 Napi::Value ArgReduce(const Napi::CallbackInfo& info);
 Napi::Value BnForward(const Napi::CallbackInfo& info);
 Napi::Value BnBackward(const Napi::CallbackInfo& info);
+Napi::Value AttnPool(const Napi::CallbackInfo& info);
+Napi::Value AttnPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value ScaleResidual(const Napi::CallbackInfo& info);
+Napi::Value ScaleResidualBackward(const Napi::CallbackInfo& info);
 Napi::Value ClearCaches(const Napi::CallbackInfo& info);
 void ClearConvCache();
 

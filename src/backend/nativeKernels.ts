@@ -71,3 +71,8 @@ export function nativeKernelsEnabled(): boolean {
 }
 export { fallbackCounts as nativeFallbackCounts } from "./native/kernels";
 export { batchNormTrainFused, fusedBatchNormAvailable } from "./native/batchNorm";
+export { conv3dFused, conv3dBnInfer } from "./native/conv";
+export type { BnEval } from "./native/conv";
+export { nativeFusionAvailable } from "./native/fusion";
+export { attentionPoolFused, scaleResidualFused } from "./native/attention";
+export { maxOverAxis1Fused } from "./native/pooling";

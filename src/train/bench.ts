@@ -4,6 +4,7 @@ import { ConvResNet, INPUT_SIZE } from "../models/convResNet";
 import { aSoftmaxLoss } from "../losses/aSoftmax";
 import { createRng } from "../util/rng";
 import { setNativeKernelsEnabled, nativeKernelsEnabled } from "../backend/nativeKernels";
+import { loadAddon } from "../backend/native/addon";
 
 /** One benchmark case: a registered model name or architecture string, and a batch size. */
 export interface BenchCase {
@@ -164,33 +165,61 @@ export interface KernelProfileRow {
   cpuMs: number;
 }
 
+/** Addon functions called outside any kernelFunc (the fused ops), profiled as `native:<fn>[#kind]`. */
+const FUSED_ADDON_FUNCS = ["conv3d", "bnForward", "bnBackward"] as const;
+const CONV_KINDS = ["fwd", "bwd-data", "bwd-weights"];
+
 /**
  * Runs `fn` with every kernelFunc of the "cpu" backend wrapped in a timer (CPU kernels are
  * synchronous, so wall time per call is the kernel's time) and returns the per-kernel totals,
- * largest first. The original kernelFuncs are restored afterwards.
+ * largest first. The fused native ops (conv+bias, batch norm) run outside tfjs kernels, so their
+ * addon calls are timed too, as `native:conv3d#fwd` etc., when not made from inside a kernel.
+ * The original kernelFuncs and addon functions are restored afterwards.
  */
 export function profileKernels(fn: () => void): KernelProfileRow[] {
   const rows = new Map<string, KernelProfileRow>();
+  const rowFor = (name: string) => {
+    let row = rows.get(name);
+    if (!row) rows.set(name, (row = { kernel: name, calls: 0, ms: 0, cpuMs: 0 }));
+    return row;
+  };
+  const timed = <R>(row: KernelProfileRow, f: () => R): R => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const r = f();
+    const c = process.cpuUsage(c0);
+    row.ms += performance.now() - t0;
+    row.cpuMs += (c.user + c.system) / 1000;
+    row.calls++;
+    return r;
+  };
+  let kernelDepth = 0;
   const configs = tf.getKernelsForBackend("cpu");
   const originals = configs.map((k) => ({ ...k }));
   for (const k of originals) {
-    const row: KernelProfileRow = { kernel: k.kernelName, calls: 0, ms: 0, cpuMs: 0 };
-    rows.set(k.kernelName, row);
+    const row = rowFor(k.kernelName);
     const inner = k.kernelFunc;
     tf.unregisterKernel(k.kernelName, "cpu");
     tf.registerKernel({
       ...k,
       kernelFunc: (args) => {
-        const t0 = performance.now();
-        const c0 = process.cpuUsage();
-        const r = inner(args);
-        const c = process.cpuUsage(c0);
-        row.ms += performance.now() - t0;
-        row.cpuMs += (c.user + c.system) / 1000;
-        row.calls++;
-        return r;
+        kernelDepth++;
+        try {
+          return timed(row, () => inner(args));
+        } finally {
+          kernelDepth--;
+        }
       },
     });
+  }
+  const loaded = loadAddon();
+  const addon = "error" in loaded ? null : (loaded.addon as unknown as Record<string, (...a: unknown[]) => unknown>);
+  const addonOriginals = new Map<string, (...a: unknown[]) => unknown>();
+  for (const name of addon ? FUSED_ADDON_FUNCS : []) {
+    const inner = (addon as Record<string, (...a: unknown[]) => unknown>)[name];
+    addonOriginals.set(name, inner);
+    (addon as Record<string, (...a: unknown[]) => unknown>)[name] = (...a: unknown[]) =>
+      kernelDepth > 0 ? inner(...a) : timed(rowFor(`native:${name}${name === "conv3d" ? `#${CONV_KINDS[a[0] as number]}` : ""}`), () => inner(...a));
   }
   try {
     fn();
@@ -199,6 +228,7 @@ export function profileKernels(fn: () => void): KernelProfileRow[] {
       tf.unregisterKernel(k.kernelName, "cpu");
       tf.registerKernel(k);
     }
+    for (const [name, f] of addonOriginals) (addon as Record<string, (...a: unknown[]) => unknown>)[name] = f;
   }
   return [...rows.values()].filter((r) => r.calls > 0).sort((a, b) => b.cpuMs - a.cpuMs);
 }

@@ -7,8 +7,12 @@ export interface NativeAddon {
   /** Sets the OpenMP team size (0 = library default) and flushes denormals in every worker. */
   /** threads: OpenMP team size (0 = default); keepHeap: keep multi-MB blocks on glibc's heap (see addon.cc). */
   init(threads: number, keepHeap?: boolean): { threads: number; dnnl: string };
-  /** kind 0: (x, filter) -> y; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter. `p` = 21 ints, see conv.cc. */
-  conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * kind 0: (x, filter) -> y, plus `bias` and a ReLU post-op when given, then added to out's
+   * previous contents if `sum`; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter, and dbias into
+   * `bias` when given. `p` = 21 ints, see conv.cc.
+   */
+  conv3d(kind: number, p: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array, bias?: Float32Array | null, relu?: boolean, sum?: boolean): void;
   /** Broadcast binary op; strides per output dimension, 0 where the operand is broadcast. */
   binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array | Uint8Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
@@ -18,10 +22,18 @@ export interface NativeAddon {
   copyStrided(src: Float32Array, srcOff: number, srcStrides: Int32Array, dst: Float32Array, dstOff: number, dstStrides: Int32Array, shape: Int32Array): void;
   /** Index of the first max (min) along the middle axis of x viewed as [outer, len, inner]. */
   argReduce(isMin: boolean, x: Float32Array, outer: number, len: number, inner: number, out: Int32Array): void;
-  /** Training-mode batch norm over the last axis (C channels) of x; writes y and per-channel mean, 1/sqrt(var+eps), biased var. */
-  bnForward(x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, invstd: Float32Array, variance: Float32Array): void;
-  /** Its gradient: dx, dgamma, dbeta from dy. */
-  bnBackward(dy: Float32Array, x: Float32Array, C: number, gamma: Float32Array, mean: Float32Array, invstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+  /** Training-mode batch norm over the last axis (C channels) of x (then max(0, .) if relu); writes y and per-channel mean, 1/sqrt(var+eps), biased var. */
+  bnForward(x: Float32Array, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, invstd: Float32Array, variance: Float32Array, relu?: boolean): void;
+  /** Its gradient: dx, dgamma, dbeta from dy (masked by y > 0 first when the relu output y is given). */
+  bnBackward(dy: Float32Array, x: Float32Array, C: number, gamma: Float32Array, mean: Float32Array, invstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, y?: Float32Array): void;
+  /** ResCBAM channel pool of x*w ([N,V,C] * [N,C]): out [N,V,2] = (max_c, mean_c), without materialising x*w. */
+  attnPool(x: Float32Array, w: Float32Array, N: number, V: number, C: number, out: Float32Array): void;
+  /** Its gradient (max to the first maximal channel): dx [N,V,C], dw [N,C] from dout [N,V,2]. */
+  attnPoolBackward(x: Float32Array, w: Float32Array, N: number, V: number, C: number, dout: Float32Array, dx: Float32Array, dw: Float32Array): void;
+  /** y = x * (1 + s) for x [N,V,C] and a one-channel map s [N,V]. */
+  scaleResidual(x: Float32Array, s: Float32Array, N: number, V: number, C: number, y: Float32Array): void;
+  /** Its gradient: dx = dy * (1 + s), ds = sum_c dy * x. */
+  scaleResidualBackward(x: Float32Array, s: Float32Array, N: number, V: number, C: number, dy: Float32Array, dx: Float32Array, ds: Float32Array): void;
   clearCaches(): void;
 }
 

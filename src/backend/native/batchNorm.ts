@@ -1,21 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import { loadAddon } from "./addon";
-import { nativeKernelsEnabled } from "../nativeKernels";
-
-/** The CPU backend's own Float32Array of a tensor (converting int/bool-backed float32 views). */
-function values(t: tf.Tensor): Float32Array | null {
-  const v = (tf.backend() as unknown as { data: { get(id: unknown): { values?: unknown } } }).data.get(t.dataId).values;
-  if (v instanceof Float32Array) return v;
-  if (v instanceof Uint8Array || v instanceof Int32Array) return Float32Array.from(v);
-  return null;
-}
+import { addonFor, nativeFusionAvailable, once, runFused, valuesOf } from "./fusion";
 
 /**
  * Whether `batchNormTrainFused` runs natively: the CPU backend is active with naslung's native
  * kernels enabled. Elsewhere (tfjs-node, stock CPU) callers keep their tf-ops formula.
  */
 export function fusedBatchNormAvailable(): boolean {
-  return tf.getBackend() === "cpu" && nativeKernelsEnabled() && !("error" in loadAddon());
+  return nativeFusionAvailable();
 }
 
 /**
@@ -25,6 +16,8 @@ export function fusedBatchNormAvailable(): boolean {
  * y = (x - mean) / sqrt(var + eps) * gamma + beta with the biased batch variance (PyTorch's
  * train-mode BatchNorm, tf.moments). `onStats(mean, variance)` receives the batch statistics
  * (valid only during the call) for running-stat updates; they carry no gradient.
+ * `relu`: returns max(0, bn(x)) from the same pass (CBR's ReLU); the backward masks dy by y > 0
+ * inside its two passes, instead of tf.relu + its `dy * step(x)` gradient (3 more full-size passes).
  * Requires `fusedBatchNormAvailable()`.
  */
 export function batchNormTrainFused(
@@ -33,35 +26,32 @@ export function batchNormTrainFused(
   beta: tf.Tensor1D,
   eps: number,
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  relu = false,
 ): tf.Tensor {
-  const loaded = loadAddon();
-  if ("error" in loaded) throw new Error(`batchNormTrainFused: ${loaded.error}`);
-  const addon = loaded.addon;
+  const addon = addonFor("batchNormTrainFused");
   const c = x.shape[x.rank - 1];
   if (gamma.size !== c || beta.size !== c) throw new Error(`batchNormTrainFused: gamma/beta must have ${c} entries (x is [${x.shape}])`);
-  const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const xv = values(xi), gv = values(g), bv = values(b);
-    if (!xv || !gv || !bv) throw new Error("batchNormTrainFused: inputs must be float32");
+  return runFused([x, gamma, beta], () => {
+    const xv = valuesOf(x, "batchNormTrainFused"), gv = valuesOf(gamma, "batchNormTrainFused");
     const y = new Float32Array(xv.length);
     const mean = new Float32Array(c), inv = new Float32Array(c), variance = new Float32Array(c);
-    addon.bnForward(xv, c, gv, bv, eps, y, mean, inv, variance);
-    const meanT = tf.tensor1d(mean), invT = tf.tensor1d(inv);
+    addon.bnForward(xv, c, gv, valuesOf(beta, "batchNormTrainFused"), eps, y, mean, inv, variance, relu);
     if (onStats) {
-      const varT = tf.tensor1d(variance);
+      const meanT = tf.tensor1d(mean), varT = tf.tensor1d(variance);
       onStats(meanT, varT);
-      varT.dispose();
+      tf.dispose([meanT, varT]);
     }
-    save([xi, g, meanT, invT]);
     return {
-      value: tf.tensor(y, xi.shape, "float32"),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sg, sm, si] = saved;
-        const dyv = values(dy) as Float32Array;
-        const dx = new Float32Array(dyv.length), dg = new Float32Array(c), db = new Float32Array(c);
-        addon.bnBackward(dyv, values(sx) as Float32Array, c, values(sg) as Float32Array, values(sm) as Float32Array, values(si) as Float32Array, dx, dg, db);
-        return [tf.tensor(dx, sx.shape, "float32"), tf.tensor1d(dg), tf.tensor1d(db)];
+      value: tf.tensor(y, x.shape, "float32"),
+      grads: (dy) => {
+        // One native backward call gives all three gradients.
+        const all = once(() => {
+          const dx = new Float32Array(xv.length), dg = new Float32Array(c), db = new Float32Array(c);
+          addon.bnBackward(valuesOf(dy, "batchNormTrainFused"), xv, c, gv, mean, inv, dx, dg, db, relu ? y : undefined);
+          return { dx, dg, db };
+        });
+        return [() => tf.tensor(all().dx, x.shape, "float32"), () => tf.tensor1d(all().dg), () => tf.tensor1d(all().db)];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return (f as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor)(x, gamma, beta);
+  });
 }

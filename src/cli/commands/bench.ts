@@ -33,12 +33,15 @@ export function register(program: Command): void {
           const h = createBenchHarness(c);
           h.trainStep();
           h.trainStep();
+          const t0 = performance.now(), c0 = process.cpuUsage();
           const rows = profileKernels(() => {
             for (let i = 0; i < 3; i++) h.trainStep();
           });
+          const stepCpu = process.cpuUsage(c0), stepMs = (performance.now() - t0) / 3;
           h.dispose();
           const total = rows.reduce((a, r) => a + r.ms, 0) / 3, cpu = rows.reduce((a, r) => a + r.cpuMs, 0) / 3;
           console.log(`# ${c.config} batch ${c.batch} (${describeBackend(b)}): per step in kernels ${total.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms CPU`);
+          console.log(`# whole step (kernels + tfjs engine + JS, profiler overhead included): ${stepMs.toFixed(1)} ms wall, ${((stepCpu.user + stepCpu.system) / 3000).toFixed(1)} ms CPU`);
           console.log(`${"kernel".padEnd(26)} ${"wall ms".padStart(9)} ${"CPU ms".padStart(9)} ${"calls".padStart(6)}`);
           for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${(r.ms / 3).toFixed(2).padStart(9)} ${(r.cpuMs / 3).toFixed(2).padStart(9)} ${String(r.calls / 3).padStart(6)}`);
           continue;

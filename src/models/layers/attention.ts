@@ -3,6 +3,7 @@ import { ParamStore, torchDefaultUniform } from "../paramStore";
 import { ForwardContext } from "./context";
 import { Conv3d } from "./conv3d";
 import { channelMax, globalAvgPool3d, globalMaxPool3d } from "./pooling";
+import { attentionPoolFused, nativeFusionAvailable, scaleResidualFused } from "../../backend/nativeKernels";
 
 /** Which attention layer closes the stem and each stage. */
 export type AttentionKind = "reference" | "cbam" | "none";
@@ -58,11 +59,14 @@ export class ReferenceResCBAM implements AttentionLayer {
     const mlp = (v: tf.Tensor2D) => tf.matMul(tf.matMul(v, this.fc1 as tf.Tensor2D), this.fc2 as tf.Tensor2D);
     const avg = globalAvgPool3d(x);
     const mx = globalMaxPool3d(x);
-    const chWeights = tf.softmax(tf.add(mlp(avg), mlp(mx)));
-    const weighted = tf.mul(x, tf.reshape(chWeights, [n, 1, 1, 1, c])) as tf.Tensor5D;
-    const s = tf.sigmoid(this.spatial.apply(channelPoolMap(weighted))) as tf.Tensor5D;
+    const chWeights = tf.softmax(tf.add(mlp(avg), mlp(mx))) as tf.Tensor2D;
+    // With the native kernels: the channel pool of x * weights and s * x + x in one native pass
+    // each (src/backend/native/attention.ts, equivalence-tested against these tf ops).
+    const fused = nativeFusionAvailable();
+    const pooled = fused ? attentionPoolFused(x, chWeights) : channelPoolMap(tf.mul(x, tf.reshape(chWeights, [n, 1, 1, 1, c])) as tf.Tensor5D);
+    const s = tf.sigmoid(this.spatial.apply(pooled)) as tf.Tensor5D;
     if (ctx.attention) ctx.attention.push(tf.squeeze(s, [4]) as tf.Tensor4D);
-    return tf.add(tf.mul(s, x), x);
+    return fused ? scaleResidualFused(x, s) : tf.add(tf.mul(s, x), x);
   }
 
   macs(voxels: number): number {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore, torchDefaultUniform } from "../paramStore";
+import { conv3dFused, nativeFusionAvailable } from "../../backend/nativeKernels";
 
 /** Options of a 3-D convolution; padding is always PyTorch's symmetric `kernel // 2`. */
 export interface Conv3dOptions {
@@ -13,7 +14,9 @@ export interface Conv3dOptions {
  * default init. Padding is symmetric `k // 2` like `nn.Conv3d(padding=k//2)`: for stride 1 this is
  * tfjs "same"; for stride 2 tfjs "same" would pad only at the end, so we pad explicitly and use
  * "valid" (same output size as PyTorch, same values). Calls `tf.conv3d`, so native CPU kernels
- * registered for Conv3D are used automatically.
+ * registered for Conv3D are used automatically; with naslung's native kernels active on the CPU
+ * backend it instead calls `conv3dFused` (one oneDNN primitive with the bias and symmetric padding
+ * built in, each way; equivalence-tested against this tf-ops path).
  */
 export class Conv3d {
   readonly weight: tf.Variable;
@@ -31,6 +34,7 @@ export class Conv3d {
   }
 
   apply(x: tf.Tensor5D): tf.Tensor5D {
+    if (nativeFusionAvailable()) return conv3dFused(x, this.weight as tf.Tensor5D, this.bias as tf.Tensor1D | null, this.stride);
     const p = Math.floor(this.kernel / 2);
     let y: tf.Tensor5D;
     if (this.stride === 1 || p === 0) {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { maxOverAxis1Fused, nativeFusionAvailable } from "../../backend/nativeKernels";
 
 /** Global average pool over D, H, W of an NDHWC tensor -> [N, C]. */
 export function globalAvgPool3d(x: tf.Tensor5D): tf.Tensor2D {
@@ -11,7 +12,7 @@ export function globalAvgPool3d(x: tf.Tensor5D): tf.Tensor2D {
  * element, which over-counts ties; ties are common here because ReLU maps contain plateaus
  * (regions of zero input give identical conv outputs).
  */
-const maxOverAxis1: (x: tf.Tensor3D) => tf.Tensor2D = tf.customGrad(((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
+const maxOverAxis1Ops: (x: tf.Tensor3D) => tf.Tensor2D = tf.customGrad(((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
   save([x]);
   return {
     value: tf.max(x, 1),
@@ -22,6 +23,11 @@ const maxOverAxis1: (x: tf.Tensor3D) => tf.Tensor2D = tf.customGrad(((x: tf.Tens
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor3D) => tf.Tensor2D;
+
+/** `maxOverAxis1Ops`, or the same as one native op when naslung's native kernels are active. */
+function maxOverAxis1(x: tf.Tensor3D): tf.Tensor2D {
+  return nativeFusionAvailable() ? maxOverAxis1Fused(x) : maxOverAxis1Ops(x);
+}
 
 /** Global max pool over D, H, W of an NDHWC tensor -> [N, C] (gradient to the first max, as PyTorch). */
 export function globalMaxPool3d(x: tf.Tensor5D): tf.Tensor2D {

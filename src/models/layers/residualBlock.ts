@@ -21,7 +21,7 @@ export class ResidualBlock {
 
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
     const short = this.shortcut.apply(x, ctx);
-    return tf.add(this.conv2.apply(this.conv1.apply(x, ctx), ctx), short);
+    return this.conv2.applyAdd(this.conv1.apply(x, ctx), short, ctx);
   }
 
   macs(voxels: number): number {
