@@ -161,3 +161,31 @@ export function sizeStrataRows(r: LidcBenchmarkResults, ds: NoduleDataset, strat
   }
   return rows;
 }
+
+/** Mean of a method's per-fold AUCs (ranking within folds only, free of cross-fold calibration shifts). */
+export function meanFoldAuc(m: MethodResult): number {
+  return m.perFold.reduce((a, f) => a + f.metrics.auc, 0) / m.perFold.length;
+}
+
+/**
+ * Side-by-side AUCs of the methods that several benchmark runs share (e.g. 4 vs 16 training
+ * epochs on the same folds): pooled and mean per-fold AUC per run, one row per method, in the
+ * first run's order. Runs must cover the same readings.
+ */
+export function budgetComparisonRows(runs: Array<{ label: string; results: LidcBenchmarkResults }>): Array<Record<string, unknown>> {
+  if (runs.length < 2) throw new Error("budgetComparisonRows: needs at least two runs");
+  const n = runs[0].results.dataset.samples;
+  for (const r of runs) {
+    if (r.results.dataset.samples !== n) throw new Error(`budgetComparisonRows: run "${r.label}" has ${r.results.dataset.samples} readings, "${runs[0].label}" has ${n}`);
+  }
+  const shared = runs[0].results.methods.filter((m) => runs.every((r) => r.results.methods.some((x) => x.method === m.method)));
+  return shared.map((m) => {
+    const row: Record<string, unknown> = { method: m.method };
+    for (const r of runs) {
+      const x = r.results.methods.find((y) => y.method === m.method) as MethodResult;
+      row[`pooled AUC, ${r.label}`] = x.pooled.metrics.auc.value;
+      row[`mean fold AUC, ${r.label}`] = meanFoldAuc(x);
+    }
+    return row;
+  });
+}

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadLidcSlices } from "../../src/data/lidcSlices";
 import { auc } from "../../src/metrics/auc";
-import { calibrationCurve, segmentedVoxels, sizeOnlyAucRows, sizeStrataRows } from "../../src/benchmark/diagnostics";
+import { budgetComparisonRows, calibrationCurve, meanFoldAuc, segmentedVoxels, sizeOnlyAucRows, sizeStrataRows } from "../../src/benchmark/diagnostics";
 import type { LidcBenchmarkResults } from "../../src/benchmark/lidcBenchmark";
 
 test("calibrationCurve: bins, ECE and Brier on a hand-computed case", () => {
@@ -54,4 +54,21 @@ test("sizeStrataRows: strata partition the readings and each cell is the AUC wit
   assert.equal(rows[0].n, first.length);
   assert.equal(rows[0].m, auc(first.map((i) => sub.samples[i].label), first.map((i) => score(i))));
   assert.throws(() => sizeStrataRows({ methods: [{ method: "old", kind: "network" }] } as unknown as LidcBenchmarkResults, sub), /"old" has no out-of-fold scores/);
+});
+
+test("budgetComparisonRows: methods shared by every run, pooled and mean per-fold AUC per run", () => {
+  const method = (name: string, pooled: number, folds: number[]) => ({
+    method: name,
+    pooled: { metrics: { auc: { value: pooled } } },
+    perFold: folds.map((a, id) => ({ id, metrics: { auc: a } })),
+  });
+  const run = (methods: unknown[], samples = 697) => ({ dataset: { samples }, methods }) as unknown as LidcBenchmarkResults;
+  const short = run([method("model-1", 0.84, [0.8, 0.9]), method("only-short", 0.5, [0.5]), method("diameter", 0.89, [0.88, 0.9])]);
+  const long = run([method("diameter", 0.89, [0.88, 0.9]), method("model-1", 0.88, [0.86, 0.92])]);
+  const rows = budgetComparisonRows([{ label: "4 ep", results: short }, { label: "16 ep", results: long }]);
+  assert.deepEqual(rows.map((r) => r.method), ["model-1", "diameter"]);
+  assert.equal(rows[0]["pooled AUC, 16 ep"], 0.88);
+  assert.ok(Math.abs((rows[0]["mean fold AUC, 4 ep"] as number) - 0.85) < 1e-12);
+  assert.ok(Math.abs(meanFoldAuc(long.methods[1]) - 0.89) < 1e-12);
+  assert.throws(() => budgetComparisonRows([{ label: "a", results: short }, { label: "b", results: run([], 10) }]), /run "b" has 10 readings/);
 });
