@@ -9,27 +9,13 @@ import { channelMax, globalMaxPool3d } from "../../src/models/layers/pooling";
 import { CBR } from "../../src/models/layers/cbr";
 import { ResidualBlock } from "../../src/models/layers/residualBlock";
 import { ParamStore } from "../../src/models/paramStore";
-import { createRng } from "../../src/util/rng";
+import { nativeTestSetup } from "./nativeTestSetup";
 import { spawnSync } from "child_process";
 import * as path from "path";
 
 // The fused native ops (conv+bias, bn+relu, folded eval conv+bn+relu) against the stock tf-ops
 // formulas they replace, run on stock kernels: values and every gradient within 1e-4 relative.
-let status: ReturnType<typeof installNativeKernels> = { ok: false, reason: "not initialised", kernels: [] };
-const ready = (async () => {
-  await tf.setBackend("cpu");
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  status = installNativeKernels();
-})();
-const skip = () => (status.ok ? false : `native addon unavailable: ${status.reason}`);
-
-const rng = createRng(4321, "fusion-test");
-function rand(shape: number[], lo = -1, hi = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = lo + (hi - lo) * rng.next();
-  return tf.tensor(v, shape, "float32");
-}
+const { ready, skip, rand } = nativeTestSetup(4321, "fusion-test");
 
 function close(what: string, a: tf.Tensor, b: tf.Tensor, tol = 1e-4): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);

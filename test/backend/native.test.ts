@@ -2,26 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { installNativeKernels, setNativeKernelsEnabled, nativeKernelsEnabled, batchNormTrainFused, fusedBatchNormAvailable } from "../../src/backend/nativeKernels";
-import { createRng } from "../../src/util/rng";
+import { nativeTestSetup } from "./nativeTestSetup";
 import { spawnSync } from "child_process";
 import * as path from "path";
 
 // Every native kernel against the stock tfjs CPU kernel it replaces, on random data (1e-4 relative).
-let status: ReturnType<typeof installNativeKernels> = { ok: false, reason: "not initialised", kernels: [] };
-const ready = (async () => {
-  await tf.setBackend("cpu");
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  status = installNativeKernels();
-})();
-const skip = () => (status.ok ? false : `native addon unavailable: ${status.reason}`);
-
-const rng = createRng(1234, "native-test");
-function rand(shape: number[], lo = -1, hi = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = lo + (hi - lo) * rng.next();
-  return tf.tensor(v, shape, "float32");
-}
+const { ready, skip, rand } = nativeTestSetup(1234, "native-test");
 
 /** Runs `f` with native then stock kernels and asserts the outputs agree within `tol` relative. */
 function assertSame(what: string, f: () => tf.Tensor, tol = 1e-4): void {
@@ -48,6 +34,7 @@ function assertSame(what: string, f: () => tf.Tensor, tol = 1e-4): void {
 test("installs the conv, elementwise and reduction kernels and can switch back to stock", async (t) => {
   await ready;
   if (skip()) return t.skip(skip() as string);
+  const status = installNativeKernels();
   for (const k of ["Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "Add", "Multiply", "Sum", "Mean", "Relu"])
     assert.ok(status.kernels.includes(k), k);
   assert.ok(status.threads && status.threads >= 1);
