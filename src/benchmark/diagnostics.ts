@@ -57,9 +57,38 @@ function requireOutOfFold(m: MethodResult): NonNullable<MethodResult["outOfFold"
   return m.outOfFold;
 }
 
-/** The methods worth calibrating: every network, the soft-vote ensemble and the baselines (hard votes are not probabilities). */
+/** Whether a method's scores are probabilities: everything but a hard-vote ensemble (vote fractions). */
+export function scoresAreProbabilities(m: MethodResult): boolean {
+  return m.notes?.vote !== "hard";
+}
+
+/** The methods worth calibrating: every network, the soft-vote ensemble and the baselines. */
 function calibratedMethods(r: LidcBenchmarkResults): MethodResult[] {
-  return r.methods.filter((m) => !m.method.includes("(hard vote)"));
+  return r.methods.filter(scoresAreProbabilities);
+}
+
+/**
+ * The issue's bar for every network and ensemble: pooled AUC with its interval against the
+ * diameter baseline's pooled AUC, and the mean per-fold AUCs of both (ranking within folds only).
+ */
+export function diameterVerdictRows(r: LidcBenchmarkResults): Array<Record<string, unknown>> {
+  const diameter = r.methods.find((m) => m.method === "diameter");
+  if (!diameter) throw new Error("benchmark results: no \"diameter\" baseline row");
+  const d = diameter.pooled.metrics.auc.value;
+  return r.methods
+    .filter((m) => m.kind !== "baseline")
+    .map((m) => {
+      const a = m.pooled.metrics.auc;
+      return {
+        method: m.method,
+        "pooled AUC": a.value,
+        "AUC 95% CI": `[${a.lo.toFixed(3)}, ${a.hi.toFixed(3)}]`,
+        "beats diameter (pooled)": a.value > d ? "yes" : "no",
+        "CI above diameter": a.lo > d ? "yes" : "no",
+        "mean per-fold AUC": meanFoldAuc(m),
+        "diameter mean per-fold AUC": meanFoldAuc(diameter),
+      };
+    });
 }
 
 /** ECE and Brier score of each method's pooled out-of-fold probabilities. */

@@ -13,6 +13,7 @@ import { gitCommit, repoRoot } from "../util/provenance";
 import { deriveSeed } from "../util/seed";
 import { diameterBaseline, OutOfFoldScores, radiomicsLogisticBaseline } from "./baselines";
 import { PretrainedEnsemble, PretrainedMember, saveEnsembleSpec, saveMember } from "./pretrained";
+import { scoresAreProbabilities } from "./diagnostics";
 
 /** One network of the benchmark. */
 export interface BenchmarkMember {
@@ -283,7 +284,7 @@ export function modelCard(spec: PretrainedEnsemble, results: LidcBenchmarkResult
     return `| ${r.method} | ${r.kind} | ${r.params ?? "—"} | ${METRIC_NAMES.filter((k) => k !== "precision").map((k) => `${f(m[k].value)} [${f(m[k].lo)}, ${f(m[k].hi)}]`).join(" | ")} |`;
   });
   const aucOf = (r: MethodResult) => r.pooled.metrics.auc.value;
-  const learned = results.methods.filter((r) => r.kind !== "baseline" && !r.method.includes("(hard vote)"));
+  const learned = results.methods.filter((r) => r.kind !== "baseline" && scoresAreProbabilities(r));
   const best = learned.reduce((a, r) => (aucOf(r) > aucOf(a) ? r : a), learned[0]);
   const diameter = results.methods.find((r) => r.method === "diameter");
   const versus = !best || !diameter

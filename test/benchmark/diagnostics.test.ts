@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadLidcSlices } from "../../src/data/lidcSlices";
 import { auc } from "../../src/metrics/auc";
-import { budgetComparisonRows, calibrationCurve, meanFoldAuc, segmentedVoxels, sizeOnlyAucRows, sizeStrataRows } from "../../src/benchmark/diagnostics";
+import { budgetComparisonRows, calibrationCurve, diameterVerdictRows, scoresAreProbabilities, meanFoldAuc, segmentedVoxels, sizeOnlyAucRows, sizeStrataRows } from "../../src/benchmark/diagnostics";
 import type { LidcBenchmarkResults } from "../../src/benchmark/lidcBenchmark";
 
 test("calibrationCurve: bins, ECE and Brier on a hand-computed case", () => {
@@ -71,4 +71,24 @@ test("budgetComparisonRows: methods shared by every run, pooled and mean per-fol
   assert.ok(Math.abs((rows[0]["mean fold AUC, 4 ep"] as number) - 0.85) < 1e-12);
   assert.ok(Math.abs(meanFoldAuc(long.methods[1]) - 0.89) < 1e-12);
   assert.throws(() => budgetComparisonRows([{ label: "a", results: short }, { label: "b", results: run([], 10) }]), /run "b" has 10 readings/);
+});
+
+test("diameterVerdictRows: every network and ensemble against the diameter baseline; hard votes are not probabilities", () => {
+  const m = (method: string, kind: string, value: number, lo: number, folds: number[], notes: Record<string, unknown> = {}) => ({
+    method, kind, notes,
+    pooled: { metrics: { auc: { value, lo, hi: value + 0.02 } } },
+    perFold: folds.map((a, id) => ({ id, metrics: { auc: a } })),
+  });
+  const r = {
+    methods: [
+      m("net", "network", 0.95, 0.92, [0.9, 1]),
+      m("ens (hard vote)", "ensemble", 0.8, 0.75, [0.8], { vote: "hard" }),
+      m("diameter", "baseline", 0.9, 0.88, [0.9, 0.92]),
+    ],
+  } as unknown as LidcBenchmarkResults;
+  const rows = diameterVerdictRows(r);
+  assert.deepEqual(rows.map((x) => [x.method, x["beats diameter (pooled)"], x["CI above diameter"]]), [["net", "yes", "yes"], ["ens (hard vote)", "no", "no"]]);
+  assert.ok(Math.abs((rows[0]["diameter mean per-fold AUC"] as number) - 0.91) < 1e-12);
+  assert.deepEqual(r.methods.map(scoresAreProbabilities), [true, false, true]);
+  assert.throws(() => diameterVerdictRows({ methods: [] } as unknown as LidcBenchmarkResults), /no "diameter" baseline row/);
 });
