@@ -3,6 +3,7 @@ import type { RandomCubeTransform } from "./transform";
 import { RandomPadCrop, RandomPadCropOptions } from "./randomCrop";
 import { RandomFlip } from "./flip";
 import { RandomZeroOut } from "./zeroOut";
+import { RandomAxialTranspose } from "./transpose";
 
 /**
  * A chain of random cube transforms. `reseed(seed, key)` gives every member its own stream
@@ -33,6 +34,11 @@ export interface AugmentConfig {
   crop: false | Required<RandomPadCropOptions>;
   /** Probability of a flip on each of the three axes; 0 disables. */
   flipProb: number;
+  /**
+   * Probability of swapping the two in-plane axes (with the flips: random 90° axial rotations);
+   * 0 disables. The reference does not rotate.
+   */
+  rotate90: number;
   /** One `size`^3 block set to `value`; false disables. */
   zeroOut: false | { size: number; value: number };
 }
@@ -42,12 +48,14 @@ export const referenceAugment: AugmentConfig = {
   enabled: true,
   crop: { padding: 4, fill: 170 / 255, mode: "reference" },
   flipProb: 0.5,
+  rotate90: 0,
   zeroOut: { size: 4, value: 0 },
 };
 
 /**
  * Builds the reference-ordered pipeline: crop, flip x, flip y, flip z, zero-out (mainsp.py:
- * RandomCrop, RandomHorizontalFlip (last array axis), RandomYFlip, RandomZFlip, ZeroOut).
+ * RandomCrop, RandomHorizontalFlip (last array axis), RandomYFlip, RandomZFlip, ZeroOut), with
+ * the optional axial transposition after the flips.
  * Returns null when augmentation is disabled.
  */
 export function buildAugmentation(cfg: AugmentConfig): ComposeCube | null {
@@ -55,6 +63,8 @@ export function buildAugmentation(cfg: AugmentConfig): ComposeCube | null {
   const ts: RandomCubeTransform[] = [];
   if (cfg.crop) ts.push(new RandomPadCrop(cfg.crop));
   if (cfg.flipProb > 0) for (const a of ["x", "y", "z"] as const) ts.push(new RandomFlip(a, cfg.flipProb));
+  // Appended after the flips so that configs without it keep their exact reference streams.
+  if (cfg.rotate90 > 0) ts.push(new RandomAxialTranspose(cfg.rotate90));
   if (cfg.zeroOut) ts.push(new RandomZeroOut(cfg.zeroOut.size, cfg.zeroOut.value));
   return new ComposeCube(ts);
 }

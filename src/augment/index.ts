@@ -6,3 +6,4 @@ export * from "./zeroOut";
 export * from "./compose";
 export * from "./batch";
 export * from "./loader";
+export * from "./transpose";

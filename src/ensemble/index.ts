@@ -6,3 +6,4 @@ export * from "./members";
 export * from "./runs";
 export * from "./run";
 export * from "./study";
+export * from "./summary";

@@ -36,7 +36,7 @@ export function demoEnsembleSettings(quick: boolean): { members: Array<{ name: s
       loss: "softmax",
       head: "linear",
       optimizer: { name: "adam", lr: 0.003, momentum: 0.9, beta1: 0.9, beta2: 0.999, weightDecay: 0 },
-      schedule: { name: "constant", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0 },
+      schedule: { name: "constant", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0, warmupEpochs: 0 },
       folds: { k: 2, run: null, innerValFraction: 0.2, scheme: "grouped" } as TrainConfig["folds"],
       earlyStopping: { patience: null, selectBy: "auc" },
       bootstrapResamples: 200,

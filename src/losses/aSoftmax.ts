@@ -27,6 +27,8 @@ export interface ASoftmaxOptions extends LambdaSchedule {
   applyMargin?: boolean;
   /** Focal exponent on (1 - p_t) (the reference's AngleLoss `gamma`, default 0 = none). */
   focalGamma?: number;
+  /** Per-class weights of each sample's term (e.g. balanced [N/2N0, N/2N1]); default all 1. */
+  classWeights?: number[];
 }
 
 /**
@@ -49,10 +51,19 @@ function labelTensor(labels: tf.Tensor1D | number[] | Int32Array, n: number, k: 
   return t.dtype === "int32" ? t : tf.cast(t, "int32");
 }
 
-function crossEntropy(logits: tf.Tensor2D, onehot: tf.Tensor2D, focalGamma: number): tf.Scalar {
-  const logp = tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1);
+/**
+ * Mean over the batch of -w_y (1 - p_t)^gamma log p_t. Class weights scale each sample's term and
+ * the mean stays over the batch size (weights with mean 1 over the training set keep the loss's
+ * scale, so the learning rate means the same with and without weighting).
+ */
+function crossEntropy(logits: tf.Tensor2D, onehot: tf.Tensor2D, focalGamma: number, classWeights?: number[]): tf.Scalar {
+  let logp = tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1);
+  if (classWeights) {
+    if (classWeights.length !== onehot.shape[1]) throw new Error(`crossEntropy: ${classWeights.length} class weights for ${onehot.shape[1]} classes`);
+    logp = tf.mul(logp, tf.sum(tf.mul(onehot, tf.tensor1d(classWeights)), 1));
+  }
   if (!focalGamma) return tf.neg(tf.mean(logp)) as tf.Scalar;
-  const pt = stopGradient(tf.exp(logp)); // the reference detaches p_t (Variable(logpt.data.exp()))
+  const pt = stopGradient(tf.exp(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1))); // the reference detaches p_t (Variable(logpt.data.exp()))
   return tf.neg(tf.mean(tf.mul(tf.pow(tf.sub(1, pt), focalGamma), logp))) as tf.Scalar;
 }
 
@@ -76,15 +87,15 @@ export function aSoftmaxLoss(
       const lambda = aSoftmaxLambda(opts.iteration, opts);
       logits = tf.add(out.cos, tf.mul(onehot, tf.div(tf.sub(out.psi, out.cos), 1 + lambda))) as tf.Tensor2D;
     }
-    return crossEntropy(logits, onehot, opts.focalGamma ?? 0);
+    return crossEntropy(logits, onehot, opts.focalGamma ?? 0, opts.classWeights);
   });
 }
 
-/** Plain softmax cross-entropy, mean over the batch (for the linear head, or cos logits). */
-export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | number[] | Int32Array): tf.Scalar {
+/** Plain softmax cross-entropy, mean over the batch (for the linear head, or cos logits), optionally class-weighted. */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | number[] | Int32Array, classWeights?: number[]): tf.Scalar {
   return tf.tidy(() => {
     const [n, k] = logits.shape;
     const onehot = tf.oneHot(labelTensor(labels, n, k, "softmaxCrossEntropy"), k).toFloat() as tf.Tensor2D;
-    return crossEntropy(logits, onehot, 0);
+    return crossEntropy(logits, onehot, 0, classWeights);
   });
 }

@@ -3,3 +3,4 @@ export * from "./auc";
 export * from "./binary";
 export * from "./bootstrap";
 export * from "./report";
+export * from "./pairedAuc";

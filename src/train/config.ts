@@ -34,6 +34,11 @@ export interface ScheduleConfig {
   gamma: number;
   /** `cosine`: final learning rate. */
   minLr: number;
+  /**
+   * Linear warm-up over the first `warmupEpochs` epochs (epoch e < W trains at base * (e + 1) / W),
+   * then the schedule runs over the remaining epochs. 0 = none (the reference).
+   */
+  warmupEpochs: number;
 }
 
 /** How crops are scaled before the network. */
@@ -53,6 +58,11 @@ export interface TrainConfig {
   attention: "reference" | "cbam" | "none";
   head: "asoftmax" | "linear";
   loss: LossName;
+  /**
+   * Class weighting of the loss: `none` (the reference), or `balanced`: each sample weighted by
+   * N / (2 N_class) of the training fold, so both classes carry the same total weight.
+   */
+  classWeight: "none" | "balanced";
   /**
    * A-Softmax margin annealing (SphereFace): lambda = max(lambdaMin, lambdaBase (1 + gamma it)^-power),
    * it = optimizer step from 1. Defaults 5, 1500, 0.1, 1. lambdaBase = lambdaMin gives the full
@@ -116,9 +126,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   attention: "reference",
   head: "asoftmax",
   loss: "asoftmax",
+  classWeight: "none",
   asoftmax: { lambdaMin: 5, lambdaBase: 1500, gamma: 0.1, power: 1 },
   optimizer: { name: "sgd", lr: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.999, weightDecay: 0 },
-  schedule: { name: "reference", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0 },
+  schedule: { name: "reference", decayEpochs: 70, milestones: [], gamma: 0.1, minLr: 0, warmupEpochs: 0 },
   epochs: 400,
   batchSize: 8,
   evalBatchSize: 16,
@@ -200,6 +211,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   oneOf(c.attention, ["reference", "cbam", "none"], where, "attention");
   oneOf(c.head, ["asoftmax", "linear"], where, "head");
   oneOf(c.loss, ["asoftmax", "asoftmax-reference", "softmax"], where, "loss");
+  oneOf(c.classWeight, ["none", "balanced"], where, "classWeight");
   need(!(c.loss !== "softmax" && c.head !== "asoftmax"), where, "loss", `"${c.loss}" needs head "asoftmax" (got head "${c.head}")`);
   for (const k of ["lambdaMin", "lambdaBase", "gamma", "power"] as const) need(isNum(c.asoftmax[k], 0), where, `asoftmax.${k}`, "must be a non-negative number");
   oneOf(c.optimizer.name, ["sgd", "adam"], where, "optimizer.name");
@@ -213,6 +225,8 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   need(Array.isArray(c.schedule.milestones) && c.schedule.milestones.every((m) => isInt(m, 0)), where, "schedule.milestones", "must be a list of epoch numbers");
   need(isNum(c.schedule.gamma, 0), where, "schedule.gamma", "must be a non-negative number");
   need(isNum(c.schedule.minLr, 0), where, "schedule.minLr", "must be a non-negative number");
+  need(isInt(c.schedule.warmupEpochs, 0), where, "schedule.warmupEpochs", "must be a non-negative integer");
+  need(c.schedule.warmupEpochs < c.epochs, where, "schedule.warmupEpochs", `must be smaller than epochs (${c.epochs})`);
   need(isInt(c.epochs, 1), where, "epochs", `must be a positive integer (got ${JSON.stringify(c.epochs)})`);
   need(isInt(c.batchSize, 1), where, "batchSize", `must be a positive integer (got ${JSON.stringify(c.batchSize)})`);
   need(isInt(c.evalBatchSize, 1), where, "evalBatchSize", "must be a positive integer");
@@ -225,6 +239,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
     oneOf(c.augment.crop.mode, ["reference", "symmetric"], where, "augment.crop.mode");
   }
   need(isNum(c.augment.flipProb, 0) && c.augment.flipProb <= 1, where, "augment.flipProb", "must be in [0, 1]");
+  need(isNum(c.augment.rotate90, 0) && c.augment.rotate90 <= 1, where, "augment.rotate90", "must be in [0, 1]");
   if (c.augment.zeroOut) {
     need(isInt(c.augment.zeroOut.size, 0), where, "augment.zeroOut.size", "must be a non-negative integer");
     need(isNum(c.augment.zeroOut.value, -Infinity), where, "augment.zeroOut.value", "must be a number");

@@ -13,3 +13,4 @@ export * from "./crossValidate";
 export * from "./evaluate";
 export * from "./run";
 export * from "./geometry";
+export * from "./ablation";

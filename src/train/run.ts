@@ -43,6 +43,12 @@ export interface RunTrainingOptions {
   /** Continue the run in this directory (its config.json is used). */
   resumeDir?: string;
   runsRoot?: string;
+  /**
+   * A fixed run folder for a new run (instead of runs/<timestamped id>): continued when it already
+   * holds a run (its config.json must match `config`), created otherwise. For drivers that own a
+   * layout of runs, such as the ablation runner.
+   */
+  runDir?: string;
   /** Use this dataset instead of loading `config.dataset` (notebooks, tests). */
   dataset?: NoduleDataset;
   arch?: CrossValidateOptions["arch"];
@@ -69,8 +75,16 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
   } else {
     if (!opts.config) throw new Error("runTraining: give a config or a run directory to resume");
     config = opts.config;
-    runDir = path.join(opts.runsRoot ?? defaultRunsRoot(), newRunId(config));
-    if (fs.existsSync(runDir)) throw new Error(`${runDir}: run directory already exists`);
+    runDir = opts.runDir ?? path.join(opts.runsRoot ?? defaultRunsRoot(), newRunId(config));
+    const cfgFile = path.join(runDir, "config.json");
+    if (opts.runDir && fs.existsSync(cfgFile)) {
+      const old = fs.readFileSync(cfgFile, "utf8");
+      if (old !== JSON.stringify(config, null, 2) + "\n") throw new Error(`${cfgFile}: this run folder holds a run of a different config; remove it or choose another folder`);
+      const runFile = path.join(runDir, "run.json");
+      if (fs.existsSync(runFile)) record = JSON.parse(fs.readFileSync(runFile, "utf8")) as RunRecord;
+    } else if (fs.existsSync(runDir) && !opts.runDir) {
+      throw new Error(`${runDir}: run directory already exists`);
+    }
   }
   const backend = await initBackend({ backend: config.backend, quiet: config.progress === "none" });
   const dataset = opts.dataset ?? (await loadDatasetByName(config.dataset, config.datasetOptions, opts.configFile ?? "config"));

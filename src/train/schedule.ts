@@ -8,8 +8,20 @@ import type { ScheduleConfig } from "./config";
  * E - D - 1 and is multiplied by (1 - 1/D) at the start of every later epoch:
  * lr(e) = base * (1 - 1/D)^max(0, e - (E - D) + 1) with e 1-based. With E = 400, D = 70 the
  * first decayed epoch is 330 and the last epoch trains at base * (69/70)^71 = 0.36 base.
+ *
+ * With `warmupEpochs` W > 0 the first W epochs ramp linearly (base (e + 1) / W) and the schedule
+ * then runs over the remaining E - W epochs as if they were the whole run.
  */
 export function learningRateAt(base: number, schedule: ScheduleConfig, epoch: number, epochs: number): number {
+  const W = schedule.warmupEpochs ?? 0;
+  if (W > 0) {
+    if (epoch < W) return (base * (epoch + 1)) / W;
+    return scheduledRate(base, schedule, epoch - W, epochs - W);
+  }
+  return scheduledRate(base, schedule, epoch, epochs);
+}
+
+function scheduledRate(base: number, schedule: ScheduleConfig, epoch: number, epochs: number): number {
   switch (schedule.name) {
     case "constant":
       return base;

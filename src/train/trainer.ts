@@ -64,6 +64,17 @@ export interface TrainResult {
   resumedFrom: number | null;
 }
 
+/**
+ * Balanced class weights of a training set: w_c = N / (2 N_c), so each class carries half of the
+ * total weight and the weights average 1 over the set (sklearn's `class_weight="balanced"`).
+ */
+export function balancedClassWeights(samples: NoduleSample[]): [number, number] {
+  const n1 = samples.filter((s) => s.label === 1).length;
+  const n0 = samples.length - n1;
+  if (!n0 || !n1) throw new Error(`classWeight "balanced": the training set has ${n0} benign and ${n1} malignant samples (both classes needed)`);
+  return [samples.length / (2 * n0), samples.length / (2 * n1)];
+}
+
 /** Selection score of an epoch, compared lexicographically (higher is better). */
 function selectionScore(selectBy: TrainConfig["earlyStopping"]["selectBy"], valLoss: number, valAcc: number, valAuc: number): number[] {
   const clean = (v: number) => (Number.isFinite(v) ? v : -1e9);
@@ -169,6 +180,7 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
   );
   const progress = createProgress(config.progress, { label: opts.label ?? "", epochs: config.epochs, stepsPerEpoch, startEpoch: state.epoch });
   const valLabels = opts.val.map((s) => s.label as number);
+  const classWeights = config.classWeight === "balanced" ? balancedClassWeights(opts.train) : undefined;
   let stoppedEarly = false;
   try {
     const patience = config.earlyStopping.patience;
@@ -189,7 +201,7 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
       let b = 0;
       for await (const batch of prefetchBatches(loader, requests)) {
         const iteration = state.step + 1;
-        const { loss, correct } = trainStep(net, optimizer, batch.x, batch.labels, n, state.inputNorm, config, iteration);
+        const { loss, correct } = trainStep(net, optimizer, batch.x, batch.labels, n, state.inputNorm, config, iteration, classWeights);
         if (!Number.isFinite(loss)) {
           const where = lastFile && state.epoch > 0 ? `the last good checkpoint (after epoch ${state.epoch}) is kept at ${lastFile}` : "no checkpoint was written yet";
           throw new TrainingDivergedError(
@@ -271,6 +283,7 @@ export function trainStep(
   norm: InputNorm | null,
   config: TrainConfig,
   iteration: number,
+  classWeights?: number[],
 ): { loss: number; correct: number } {
   const vars = net.trainableVariables;
   const xt = batchTensor(x, labels.length, n, norm);
@@ -279,7 +292,7 @@ export function trainStep(
   const { value, grads } = tf.variableGrads(() => {
     const out = net.apply(xt, { training: true });
     correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), yt), "float32")));
-    return trainingLoss(config.loss, out, yt, iteration, config.asoftmax);
+    return trainingLoss(config.loss, out, yt, iteration, config.asoftmax, classWeights);
   }, vars);
   const loss = value.dataSync()[0];
   const correct = correctT ? (correctT as tf.Tensor).dataSync()[0] : 0;

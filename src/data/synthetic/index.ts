@@ -3,3 +3,4 @@ export * from "./anatomy";
 export * from "./render";
 export * from "./readers";
 export * from "./cohort";
+export * from "./sizeOnly";
