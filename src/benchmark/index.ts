@@ -5,3 +5,4 @@ export * from "./lidcBenchmark";
 export * from "./paperTable";
 export * from "./realAttention";
 export * from "./diagnostics";
+export * from "./validity";

@@ -6,3 +6,4 @@ export * from "./maps";
 export * from "./insideMask";
 export * from "./report";
 export * from "./study";
+export * from "./runAttention";

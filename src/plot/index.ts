@@ -9,3 +9,4 @@ export * from "./architecture";
 export * from "./data";
 export * from "./ensemble";
 export * from "./explain";
+export * from "./ablation";

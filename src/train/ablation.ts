@@ -83,6 +83,8 @@ export interface AblationRow {
   /** Per fold: inner-validation AUC and training loss per epoch (learning curves). */
   curves: Array<{ fold: number; valAuc: number[]; valLoss: number[]; trainLoss: number[] }>;
   trainSeconds: number;
+  /** Every test reading's out-of-fold P(malignant) (4 decimals) and ruler value, for ensembles and comparisons. */
+  outOfFold: { ids: string[]; labels: number[]; probabilities: number[]; ruler: number[] };
 }
 
 /** The results file of an ablation. */
@@ -238,6 +240,7 @@ export function ablationRow(
     bestEpochs: folds.map((f) => f.bestEpoch),
     curves: folds.map((f) => ({ fold: f.index, valAuc: f.history.map((h) => h.valAuc), valLoss: f.history.map((h) => h.valLoss), trainLoss: f.history.map((h) => h.trainLoss) })),
     trainSeconds: folds.reduce((a, f) => a + f.seconds, 0),
+    outOfFold: { ids, labels, probabilities: probs.map((p) => Math.round(p * 1e4) / 1e4), ruler: r },
   };
 }
 

@@ -104,6 +104,12 @@ export interface TrainConfig {
   backend: string;
   /** Where augmentation runs: a worker thread, inline (deferred), or auto (worker when built). */
   prefetch: "auto" | "worker" | "inline";
+  /**
+   * Test-time augmentation of the final predictions (the selected checkpoint on the inner
+   * validation split and on the test fold): `none`, or `flips` (mean over the 8 mirrored cubes).
+   * Checkpoint selection during training always scores the plain cube.
+   */
+  tta: "none" | "flips";
   /** Bootstrap resamples for metric CIs. */
   bootstrapResamples: number;
   /** Progress display: auto (bar in a TTY, live curve in a notebook, else one line per epoch). */
@@ -140,6 +146,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   earlyStopping: { patience: null, selectBy: "auc" },
   backend: "auto",
   prefetch: "auto",
+  tta: "none",
   bootstrapResamples: 1000,
   progress: "auto",
 };
@@ -252,6 +259,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   oneOf(c.earlyStopping.selectBy, ["auc", "accuracy", "loss"], where, "earlyStopping.selectBy");
   need(typeof c.backend === "string", where, "backend", "must be a backend name");
   oneOf(c.prefetch, ["auto", "worker", "inline"], where, "prefetch");
+  oneOf(c.tta, ["none", "flips"], where, "tta");
   need(isInt(c.bootstrapResamples, 1), where, "bootstrapResamples", "must be a positive integer");
   oneOf(c.progress, ["auto", "bar", "log", "none"], where, "progress");
   return c;

@@ -107,7 +107,7 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
     });
     // The test fold is touched here, once, with the checkpoint the validation split chose.
     const test = pick(f.test);
-    const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize);
+    const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize, config.tta);
     tr.model.dispose();
     const res: FoldResult = {
       index: f.index,

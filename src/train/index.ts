@@ -14,3 +14,5 @@ export * from "./evaluate";
 export * from "./run";
 export * from "./geometry";
 export * from "./ablation";
+export * from "./lrRangeTest";
+export * from "./rescore";

@@ -54,16 +54,29 @@ export function batchTensor(buf: Float32Array, batch: number, n: number, norm: I
   });
 }
 
+/** Test-time augmentation: none, or the mean over the 8 combinations of flips along z, y and x. */
+export type TtaMode = "none" | "flips";
+
+/** The flip combinations `flips` TTA averages over: every subset of the three axes. */
+export const TTA_FLIPS: ReadonlyArray<ReadonlyArray<1 | 2 | 3>> = [[], [3], [2], [2, 3], [1], [1, 3], [1, 2], [1, 2, 3]];
+
 /**
  * P(malignant) for each sample, in order, with the network in eval mode (BatchNorm running
- * statistics) and the input scaling it was trained with.
+ * statistics) and the input scaling it was trained with. `tta: "flips"` averages the
+ * probabilities of the 8 mirrored copies of each cube (flips are label-preserving: the training
+ * augmentation draws them too), which smooths the orientation noise of a small network.
  */
-export function predictProbabilities(model: TrainableNet, samples: NoduleSample[], batchSize = 16): Float32Array {
+export function predictProbabilities(model: TrainableNet, samples: NoduleSample[], batchSize = 16, tta: TtaMode = "none"): Float32Array {
   const out = new Float32Array(samples.length);
   const norm = getInputNorm(model);
+  const views = tta === "flips" ? TTA_FLIPS : [[]];
   for (let i = 0; i < samples.length; i += batchSize) {
     const part = samples.slice(i, i + batchSize);
-    const p = tf.tidy(() => model.predictProba(cropsToTensor(part.map((s) => s.crop), part[0].size, norm)));
+    const p = tf.tidy(() => {
+      const x = cropsToTensor(part.map((s) => s.crop), part[0].size, norm);
+      const ps = views.map((axes) => model.predictProba(axes.length ? (tf.reverse(x, axes as number[]) as tf.Tensor5D) : x));
+      return ps.length === 1 ? ps[0] : tf.div(tf.addN(ps), ps.length);
+    });
     out.set(p.dataSync() as Float32Array, i);
     p.dispose();
   }

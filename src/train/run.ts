@@ -78,8 +78,9 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
     runDir = opts.runDir ?? path.join(opts.runsRoot ?? defaultRunsRoot(), newRunId(config));
     const cfgFile = path.join(runDir, "config.json");
     if (opts.runDir && fs.existsSync(cfgFile)) {
-      const old = fs.readFileSync(cfgFile, "utf8");
-      if (old !== JSON.stringify(config, null, 2) + "\n") throw new Error(`${cfgFile}: this run folder holds a run of a different config; remove it or choose another folder`);
+      // Resolved again, so that keys added to the config schema since (with their defaults) compare equal.
+      const old = resolveTrainConfig(JSON.parse(fs.readFileSync(cfgFile, "utf8")), cfgFile);
+      if (JSON.stringify(old) !== JSON.stringify(config)) throw new Error(`${cfgFile}: this run folder holds a run of a different config; remove it or choose another folder`);
       const runFile = path.join(runDir, "run.json");
       if (fs.existsSync(runFile)) record = JSON.parse(fs.readFileSync(runFile, "utf8")) as RunRecord;
     } else if (fs.existsSync(runDir) && !opts.runDir) {

@@ -95,8 +95,9 @@ function better(a: number[], b: number[] | null): boolean {
 
 /** What must stay the same for a checkpoint to be resumable. */
 function fingerprint(config: TrainConfig, seed: number, train: NoduleSample[], val: NoduleSample[]): string {
-  const { progress, prefetch, backend, evalBatchSize, bootstrapResamples, ...rest } = config;
-  void progress, prefetch, backend, evalBatchSize, bootstrapResamples;
+  // Keys that do not change the training trajectory (display, threads, final-prediction TTA).
+  const { progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta, ...rest } = config;
+  void progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta;
   const h = crypto.createHash("sha1");
   h.update(JSON.stringify({ rest, seed, train: train.map((s) => s.id), val: val.map((s) => s.id) }));
   return h.digest("hex");
@@ -256,7 +257,7 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
     optimizer.dispose();
   }
   if (bestWeights) net.setWeights(bestWeights);
-  const probabilities = predictProbabilities(net, opts.val, config.evalBatchSize);
+  const probabilities = predictProbabilities(net, opts.val, config.evalBatchSize, config.tta);
   return {
     model: net,
     history: state.history,

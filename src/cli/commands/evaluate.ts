@@ -2,6 +2,10 @@ import type { Command } from "commander";
 import * as fs from "fs";
 import * as path from "path";
 import { evaluateRun, runMetricRows } from "../../train/evaluate";
+import { initBackend } from "../../backend/select";
+import { runConfig } from "../../ensemble/runs";
+import { loadDatasetByName } from "../../train/datasets";
+import { rescoreRun } from "../../train/rescore";
 import { dataFrameText, toDataFrame } from "../../plot/display";
 
 /**
@@ -15,7 +19,18 @@ export function register(program: Command): void {
     .requiredOption("--run <dir>", "run directory (runs/<id>)")
     .option("--resamples <n>", "bootstrap resamples (default: the run's config)")
     .option("--json", "print metrics.json instead of the table")
-    .action((opts: { run: string; resamples?: string; json?: boolean }) => {
+    .option("--tta <mode>", "also re-score the test folds from the selected checkpoints with test-time augmentation (flips) and compare")
+    .action(async (opts: { run: string; resamples?: string; json?: boolean; tta?: string }) => {
+      if (opts.tta !== undefined) {
+        if (opts.tta !== "flips" && opts.tta !== "none") throw new Error(`evaluate: --tta must be "flips" or "none" (got ${JSON.stringify(opts.tta)})`);
+        const cfg = runConfig(opts.run);
+        await initBackend({ backend: cfg.backend, quiet: true });
+        const ds = await loadDatasetByName(cfg.dataset, cfg.datasetOptions, path.join(opts.run, "config.json"));
+        const r = rescoreRun(opts.run, ds, opts.tta);
+        const c = r.comparison;
+        console.log(JSON.stringify({ run: opts.run, tta: opts.tta, n: r.ids.length, aucStored: c.b.value, aucRescored: c.a.value, ci: [c.a.lo, c.a.hi], delta: c.delta, deltaCI: [c.lo, c.hi] }));
+        return;
+      }
       const cfgFile = path.join(opts.run, "config.json");
       const cfg = fs.existsSync(cfgFile) ? (JSON.parse(fs.readFileSync(cfgFile, "utf8")) as { bootstrapResamples?: number; seed?: number }) : {};
       const resamples = opts.resamples !== undefined ? Number(opts.resamples) : cfg.bootstrapResamples;
