@@ -313,8 +313,12 @@ export async function runAblation(c: AblationConfig, opts: RunAblationOptions = 
       const config = variantConfig(c, v, stage);
       const runDir = path.join(c.outDir, `s${si}-${v.name}`);
       log(`ablation ${c.name}: stage ${si + 1}/${c.stages.length} (${stage.epochs} epochs, folds ${stage.folds.join(",")}), variant ${v.name} [${v.factor}]`);
-      const res = await runTraining({ config, runDir, dataset });
-      const row = ablationRow(res.folds, ruler, { variant: v, stage: si, epochs: stage.epochs, runDir, resamples: c.bootstrapResamples, seed: base.seed });
+      // A variant may change the data itself (e.g. the cohort size): it then trains, and is held
+      // to its ruler, on its own dataset.
+      const own = config.dataset !== base.dataset || JSON.stringify(config.datasetOptions) !== JSON.stringify(base.datasetOptions);
+      const vData = own ? await loadDatasetByName(config.dataset, config.datasetOptions, `ablation ${c.name}, variant ${v.name}`) : dataset;
+      const res = await runTraining({ config, runDir, dataset: vData });
+      const row = ablationRow(res.folds, own ? rulerValues(vData, c.ruler.metaKey) : ruler, { variant: v, stage: si, epochs: stage.epochs, runDir, resamples: c.bootstrapResamples, seed: base.seed });
       rows.push(row);
       results.rows.push(row);
       save();

@@ -24,6 +24,17 @@ test("the main job runs end to end on a tiny synthetic cohort (quick demo) and l
   assert.equal(summary.seed, c.seed);
   assert.match(summary.gitCommit, /^([0-9a-f]{40}(\+dirty)?|unknown)$/);
   assert.ok(lines.some((l) => l.includes("[5/5]")));
+  // summary.json: every member and ensemble by AUC with its CI, and the ruler on the same nodules.
+  const rows = JSON.parse(fs.readFileSync(path.join(out, "summary.json"), "utf8")) as Array<{ name: string; kind: string; auc: number; aucCI: [number, number]; n: number }>;
+  assert.deepEqual(rows, r.summary);
+  assert.deepEqual(rows.filter((x) => x.kind === "ruler").map((x) => x.name), ["true diameter (ruler)"]);
+  assert.equal(rows.filter((x) => x.kind === "member").length, r.metricsRows.filter((x) => x.kind === "member").length);
+  assert.ok(rows.some((x) => x.kind === "ensemble"));
+  for (const x of rows) {
+    assert.ok(x.aucCI[0] <= x.auc + 1e-12 && x.auc <= x.aucCI[1] + 1e-12, JSON.stringify(x));
+    assert.equal(x.n, rows[0].n);
+  }
+  assert.ok(lines.some((l) => l.includes("AUC beside the ruler")));
   // A rerun resumes every stage from what the first run left (no candidate or fold is retrained).
   const again = await runDemo(c, () => undefined);
   assert.deepEqual(again.metricsRows, r.metricsRows);
