@@ -41,12 +41,14 @@ export function finalStage(r: AblationResults): { rows: AblationRow[]; best: Abl
 }
 
 /** Soft vote (mean probability) of several rows' out-of-fold predictions on the same readings. */
-export function softVoteRows(rows: AblationRow[]): { ids: string[]; labels: number[]; probabilities: number[] } {
+export function softVoteRows(rows: AblationRow[], calibrated = false): { ids: string[]; labels: number[]; probabilities: number[] } {
   const first = rows[0].outOfFold;
   if (!first) throw new Error(`ablation row ${rows[0].variant}: no out-of-fold predictions (rerun \`naslung ablate\` to refresh the results file)`);
   const maps = rows.map((r) => {
     if (!r.outOfFold) throw new Error(`ablation row ${r.variant}: no out-of-fold predictions`);
-    return new Map(r.outOfFold.ids.map((id, i) => [id, r.outOfFold.probabilities[i]]));
+    const p = calibrated ? r.calibrated?.probabilities : r.outOfFold.probabilities;
+    if (!p) throw new Error(`ablation row ${r.variant}: no calibrated predictions (rerun \`naslung ablate\` to refresh the results file)`);
+    return new Map(r.outOfFold.ids.map((id, i) => [id, p[i]]));
   });
   return {
     ids: first.ids,
@@ -86,6 +88,7 @@ export function validityRows(
   if (!diam || diam.length !== ids.length) throw new Error(`ablation ${r.name}: row ${rows[0].variant} has no ruler values (rerun \`naslung ablate\` to refresh the results file)`);
   const net = new Map(best.outOfFold.ids.map((id, i) => [id, best.outOfFold.probabilities[i]]));
   const bestP = ids.map((id) => net.get(id) as number);
+  const calibrated = rows.every((x) => x.calibrated);
   const out: ValidityRow[] = [];
   const d = pairedAucDifference(labels, diam, diam, { resamples: B, seed });
   out.push({ dataset, method: ruler.name, kind: "ruler", auc: d.a.value, lo: d.a.lo, hi: d.a.hi, n: ids.length, vsDiameter: null, target: "", met: null });
@@ -114,8 +117,16 @@ export function validityRows(
       met: e.a.value > target.auc,
     });
   };
-  add(`best single network: ${best.variant} (${best.epochs} epochs; chosen on inner validation)`, "network", bestP, opts.targets.network);
-  if (rows.length > 1 && opts.targets.ensemble) add(`soft vote of ${rows.map((x) => x.variant).join(" + ")}`, "ensemble", ens.probabilities, opts.targets.ensemble);
+  const name = `best single network: ${best.variant} (${best.epochs} epochs; chosen on inner validation)`;
+  add(`${name}, uncalibrated`, "network", bestP, opts.targets.network);
+  if (calibrated) {
+    const cm = new Map(best.outOfFold.ids.map((id, i) => [id, (best.calibrated as NonNullable<AblationRow["calibrated"]>).probabilities[i]]));
+    add(`${name}, Platt-calibrated per fold on inner validation`, "network", ids.map((id) => cm.get(id) as number), opts.targets.network);
+  }
+  if (rows.length > 1 && opts.targets.ensemble) {
+    const e = softVoteRows(rows, calibrated);
+    add(`soft vote of ${rows.map((x) => x.variant).join(" + ")}${calibrated ? " (calibrated members)" : ""}`, "ensemble", e.probabilities, opts.targets.ensemble);
+  }
   return out;
 }
 

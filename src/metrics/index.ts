@@ -4,3 +4,4 @@ export * from "./binary";
 export * from "./bootstrap";
 export * from "./report";
 export * from "./pairedAuc";
+export * from "./platt";

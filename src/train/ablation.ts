@@ -25,6 +25,7 @@ import { ConfigError, RawTrainConfig, resolveTrainConfig, TrainConfig } from "./
 import { loadDatasetByName } from "./datasets";
 import type { FoldResult } from "./crossValidate";
 import { runTraining } from "./run";
+import { calibrateRun } from "./rescore";
 
 /** One variant: a name, the factor it changes, and the dotted config overrides that change it. */
 export interface AblationVariant {
@@ -85,6 +86,12 @@ export interface AblationRow {
   trainSeconds: number;
   /** Every test reading's out-of-fold P(malignant) (4 decimals) and ruler value, for ensembles and comparisons. */
   outOfFold: { ids: string[]; labels: number[]; probabilities: number[]; ruler: number[] };
+  /**
+   * The same predictions Platt-calibrated per fold on that fold's inner validation split (monotone
+   * per fold: per-fold AUCs unchanged; the pooled AUC then ranks the folds on one scale), beside
+   * the ruler, and the change it makes to the pooled AUC.
+   */
+  calibrated?: { test: PairedAucDifference; change: { delta: number; lo: number; hi: number }; probabilities: number[] };
 }
 
 /** The results file of an ablation. */
@@ -319,6 +326,14 @@ export async function runAblation(c: AblationConfig, opts: RunAblationOptions = 
       const vData = own ? await loadDatasetByName(config.dataset, config.datasetOptions, `ablation ${c.name}, variant ${v.name}`) : dataset;
       const res = await runTraining({ config, runDir, dataset: vData });
       const row = ablationRow(res.folds, own ? rulerValues(vData, c.ruler.metaKey) : ruler, { variant: v, stage: si, epochs: stage.epochs, runDir, resamples: c.bootstrapResamples, seed: base.seed });
+      const cal = calibrateRun(runDir, vData, { resamples: c.bootstrapResamples, seed: base.seed });
+      const byId = new Map(cal.ids.map((id, i) => [id, cal.calibrated[i]]));
+      const cp = row.outOfFold.ids.map((id) => byId.get(id) as number);
+      row.calibrated = {
+        test: pairedAucDifference(row.outOfFold.labels, cp, row.outOfFold.ruler, { resamples: c.bootstrapResamples, seed: base.seed }),
+        change: { delta: cal.comparison.delta, lo: cal.comparison.lo, hi: cal.comparison.hi },
+        probabilities: cp.map((p) => Math.round(p * 1e4) / 1e4),
+      };
       rows.push(row);
       results.rows.push(row);
       save();
@@ -358,6 +373,7 @@ export function ablationTableRows(r: AblationResults, digits = 3): Array<Record<
     [`${r.ruler.name} (same readings)`]: f(x.test.b.value),
     "delta [95% CI]": `${x.test.delta >= 0 ? "+" : ""}${f(x.test.delta)} [${f(x.test.lo)}, ${f(x.test.hi)}]`,
     "mean fold AUC": f(x.meanFoldAuc),
+    "Platt-calibrated AUC": x.calibrated ? f(x.calibrated.test.a.value) : "",
     "best epochs": x.bestEpochs.join(","),
   }));
 }

@@ -110,6 +110,13 @@ export interface TrainConfig {
    * Checkpoint selection during training always scores the plain cube.
    */
   tta: "none" | "flips";
+  /**
+   * Calibration of each fold's test predictions: `none`, or `platt`: Platt scaling fitted on the
+   * fold's inner validation split (never the test fold). Monotone per fold (per-fold AUC
+   * unchanged); it puts the folds on one probability scale, which the pooled out-of-fold AUC and
+   * thresholded metrics need.
+   */
+  calibration: "none" | "platt";
   /** Bootstrap resamples for metric CIs. */
   bootstrapResamples: number;
   /** Progress display: auto (bar in a TTY, live curve in a notebook, else one line per epoch). */
@@ -147,6 +154,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   backend: "auto",
   prefetch: "auto",
   tta: "none",
+  calibration: "none",
   bootstrapResamples: 1000,
   progress: "auto",
 };
@@ -260,6 +268,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   need(typeof c.backend === "string", where, "backend", "must be a backend name");
   oneOf(c.prefetch, ["auto", "worker", "inline"], where, "prefetch");
   oneOf(c.tta, ["none", "flips"], where, "tta");
+  oneOf(c.calibration, ["none", "platt"], where, "calibration");
   need(isInt(c.bootstrapResamples, 1), where, "bootstrapResamples", "must be a positive integer");
   oneOf(c.progress, ["auto", "bar", "log", "none"], where, "progress");
   return c;

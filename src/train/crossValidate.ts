@@ -9,6 +9,7 @@ import type { TrainConfig } from "./config";
 import { FoldScheme, innerSplit, makeFolds } from "./folds";
 import type { ArchSpec } from "./net";
 import { predictProbabilities } from "./predict";
+import { applyPlatt, fitPlatt } from "../metrics/platt";
 import { trainModel } from "./trainer";
 import { evaluateRun, RunMetrics } from "./evaluate";
 
@@ -28,8 +29,14 @@ export interface FoldResult {
   history: EpochRecord[];
   /** Inner-validation metrics of the selected checkpoint. */
   val: MetricValues;
-  /** The test fold, scored once with the selected checkpoint. */
-  test: { ids: string[]; labels: number[]; probabilities: number[] };
+  /**
+   * The test fold, scored once with the selected checkpoint. With `calibration: "platt"`,
+   * `probabilities` are calibrated on the inner validation split and `uncalibrated` keeps the
+   * network's own outputs.
+   */
+  test: { ids: string[]; labels: number[]; probabilities: number[]; uncalibrated?: number[] };
+  /** The Platt scaling applied (fitted on `val`), when the config asks for it. */
+  calibration?: { n: number; weight: number; bias: number };
   seconds: number;
 }
 
@@ -109,6 +116,7 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
     const test = pick(f.test);
     const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize, config.tta);
     tr.model.dispose();
+    const platt = config.calibration === "platt" ? fitPlatt(tr.val.labels, tr.val.probabilities) : null;
     const res: FoldResult = {
       index: f.index,
       id: f.id,
@@ -117,7 +125,13 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
       stoppedEarly: tr.stoppedEarly,
       history: tr.history,
       val: tr.val.metrics,
-      test: { ids: test.map((s) => s.id), labels: test.map((s) => s.label), probabilities: Array.from(probabilities) },
+      test: {
+        ids: test.map((s) => s.id),
+        labels: test.map((s) => s.label),
+        probabilities: Array.from(platt ? applyPlatt(platt, probabilities) : probabilities),
+        ...(platt ? { uncalibrated: Array.from(probabilities) } : {}),
+      },
+      ...(platt ? { calibration: { n: platt.n, weight: platt.model.weights[0], bias: platt.model.bias } } : {}),
       seconds: (Date.now() - t0) / 1000,
     };
     writeJsonAtomic(resultFile, res);

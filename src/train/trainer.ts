@@ -96,8 +96,8 @@ function better(a: number[], b: number[] | null): boolean {
 /** What must stay the same for a checkpoint to be resumable. */
 function fingerprint(config: TrainConfig, seed: number, train: NoduleSample[], val: NoduleSample[]): string {
   // Keys that do not change the training trajectory (display, threads, final-prediction TTA).
-  const { progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta, ...rest } = config;
-  void progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta;
+  const { progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta, calibration, ...rest } = config;
+  void progress, prefetch, backend, evalBatchSize, bootstrapResamples, tta, calibration;
   const h = crypto.createHash("sha1");
   h.update(JSON.stringify({ rest, seed, train: train.map((s) => s.id), val: val.map((s) => s.id) }));
   return h.digest("hex");

@@ -11,7 +11,7 @@ import { attentionRows, runAttentionSummary } from "../../src/explain/runAttenti
 import { auc } from "../../src/metrics/auc";
 import { lrRangeTest } from "../../src/train/lrRangeTest";
 import { predictProbabilities, TTA_FLIPS } from "../../src/train/predict";
-import { rescoreRun } from "../../src/train/rescore";
+import { calibrateRun, rescoreRun } from "../../src/train/rescore";
 import { runTraining } from "../../src/train/run";
 import { resolveTrainConfig } from "../../src/train/config";
 import type { NoduleSample } from "../../src/data/sample";
@@ -77,3 +77,22 @@ test("LR range test: rates grow geometrically, the curve is seeded, suggestions 
   assert.equal(tf.memory().numTensors < 1e5, true);
   await assert.rejects(lrRangeTest({ train, config, minLr: 1, maxLr: 0.1 }), /0 < minLr < maxLr/);
 });
+
+test("calibration: \"platt\" fits on each fold's inner validation split; per-fold AUC unchanged, raw outputs kept; calibrateRun agrees", { timeout: 300_000 }, async () => {
+  await initBackend({ quiet: true });
+  const ds = sizeOnlyDataset({ samples: 40, seed: 6 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-platt-"));
+  const config = resolveTrainConfig({ name: "platt", dataset: "size-only", arch: "[2,2,[4],[4],[4]]", epochs: 1, batchSize: 8, loss: "softmax", head: "linear", optimizer: { name: "adam", lr: 0.003 }, folds: { scheme: "grouped", k: 2, innerValFraction: 0.3 }, calibration: "platt", progress: "none", prefetch: "inline", bootstrapResamples: 20 });
+  const res = await runTraining({ config, runDir: path.join(dir, "run"), dataset: ds });
+  for (const f of res.folds) {
+    assert.ok(f.calibration && f.test.uncalibrated);
+    assert.equal(auc(f.test.labels, f.test.probabilities), auc(f.test.labels, f.test.uncalibrated!));
+  }
+  const cal = rescoreCalibrated(res.runDir, ds);
+  const stored = res.folds.flatMap((f) => f.test.probabilities);
+  cal.forEach((p, i) => assert.ok(Math.abs(p - stored[i]) < 1e-6, `${p} vs ${stored[i]}`));
+});
+
+function rescoreCalibrated(runDir: string, ds: ReturnType<typeof sizeOnlyDataset>): number[] {
+  return calibrateRun(runDir, ds, { resamples: 20 }).calibrated;
+}

@@ -5,7 +5,7 @@ import { evaluateRun, runMetricRows } from "../../train/evaluate";
 import { initBackend } from "../../backend/select";
 import { runConfig } from "../../ensemble/runs";
 import { loadDatasetByName } from "../../train/datasets";
-import { rescoreRun } from "../../train/rescore";
+import { calibrateRun, rescoreRun } from "../../train/rescore";
 import { dataFrameText, toDataFrame } from "../../plot/display";
 
 /**
@@ -20,7 +20,17 @@ export function register(program: Command): void {
     .option("--resamples <n>", "bootstrap resamples (default: the run's config)")
     .option("--json", "print metrics.json instead of the table")
     .option("--tta <mode>", "also re-score the test folds from the selected checkpoints with test-time augmentation (flips) and compare")
-    .action(async (opts: { run: string; resamples?: string; json?: boolean; tta?: string }) => {
+    .option("--calibrate", "also Platt-calibrate each fold on its inner validation split and compare the pooled AUC")
+    .action(async (opts: { run: string; resamples?: string; json?: boolean; tta?: string; calibrate?: boolean }) => {
+      if (opts.calibrate) {
+        const cfg = runConfig(opts.run);
+        await initBackend({ backend: cfg.backend, quiet: true });
+        const ds = await loadDatasetByName(cfg.dataset, cfg.datasetOptions, path.join(opts.run, "config.json"));
+        const r = calibrateRun(opts.run, ds);
+        const c = r.comparison;
+        console.log(JSON.stringify({ run: opts.run, calibration: "platt (inner validation)", n: r.ids.length, aucStored: c.b.value, aucCalibrated: c.a.value, ci: [c.a.lo, c.a.hi], delta: c.delta, deltaCI: [c.lo, c.hi], folds: r.folds }));
+        return;
+      }
       if (opts.tta !== undefined) {
         if (opts.tta !== "flips" && opts.tta !== "none") throw new Error(`evaluate: --tta must be "flips" or "none" (got ${JSON.stringify(opts.tta)})`);
         const cfg = runConfig(opts.run);
