@@ -36,7 +36,7 @@ export interface FoldResult {
    */
   test: { ids: string[]; labels: number[]; probabilities: number[]; uncalibrated?: number[] };
   /** The Platt scaling applied (fitted on `val`), when the config asks for it. */
-  calibration?: { n: number; weight: number; bias: number };
+  calibration?: { n: number; weight: number; bias: number; skipped?: string };
   seconds: number;
 }
 
@@ -116,7 +116,10 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
     const test = pick(f.test);
     const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize, config.tta);
     tr.model.dispose();
-    const platt = config.calibration === "platt" ? fitPlatt(tr.val.labels, tr.val.probabilities) : null;
+    // A validation split with one class cannot be calibrated on: the fold keeps its raw outputs
+    // and says so in result.json (tiny cohorts only; the protocol splits are stratified).
+    const oneClass = new Set(tr.val.labels).size < 2;
+    const platt = config.calibration === "platt" && !oneClass ? fitPlatt(tr.val.labels, tr.val.probabilities) : null;
     const res: FoldResult = {
       index: f.index,
       id: f.id,
@@ -132,6 +135,7 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
         ...(platt ? { uncalibrated: Array.from(probabilities) } : {}),
       },
       ...(platt ? { calibration: { n: platt.n, weight: platt.model.weights[0], bias: platt.model.bias } } : {}),
+      ...(config.calibration === "platt" && !platt ? { calibration: { n: tr.val.labels.length, weight: 1, bias: 0, skipped: "the inner validation split holds one class" } } : {}),
       seconds: (Date.now() - t0) / 1000,
     };
     writeJsonAtomic(resultFile, res);

@@ -24,7 +24,7 @@ export interface RescoredRun {
 /**
  * Re-predicts every finished fold's TEST readings with that fold's selected checkpoint
  * (fold-<id>/best.ckpt) and the given test-time augmentation, and compares the pooled AUC with
- * the stored predictions on the same readings. Nothing is retrained and nothing chooses on the
+ * the stored (uncalibrated) predictions on the same readings. Nothing is retrained and nothing chooses on the
  * test folds: the checkpoints are the ones the inner validation split selected.
  */
 export function rescoreRun(runDir: string, dataset: NoduleDataset, tta: TtaMode, opts: { resamples?: number; seed?: number } = {}): RescoredRun {
@@ -42,7 +42,7 @@ export function rescoreRun(runDir: string, dataset: NoduleDataset, tta: TtaMode,
       const p = predictProbabilities(net, samples as NoduleSample[], config.evalBatchSize, tta);
       out.ids.push(...f.test.ids);
       out.labels.push(...f.test.labels);
-      out.stored.push(...f.test.probabilities);
+      out.stored.push(...(f.test.uncalibrated ?? f.test.probabilities));
       out.rescored.push(...Array.from(p));
     } finally {
       net.dispose();

@@ -3,11 +3,24 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_TRAIN_CONFIG, loadTrainConfig, resolveTrainConfig } from "../../src/train/config";
+import { DEFAULT_TRAIN_CONFIG, REFERENCE_TRAIN_CONFIG, loadTrainConfig, resolveTrainConfig } from "../../src/train/config";
 import { learningRateAt } from "../../src/train/schedule";
 import { applyOverrides } from "../../src/cli/commands/train";
 
-test("defaults are the reference recipe; partial configs merge deeply", () => {
+test("defaults are the naslung recipe; the reference recipe stays named, in the library and in configs/train-reference.json", () => {
+  assert.deepEqual(resolveTrainConfig(REFERENCE_TRAIN_CONFIG), REFERENCE_TRAIN_CONFIG);
+  assert.deepEqual([REFERENCE_TRAIN_CONFIG.optimizer.name, REFERENCE_TRAIN_CONFIG.optimizer.lr, REFERENCE_TRAIN_CONFIG.optimizer.momentum], ["sgd", 0.01, 0.9]);
+  assert.deepEqual([REFERENCE_TRAIN_CONFIG.schedule.name, REFERENCE_TRAIN_CONFIG.epochs, REFERENCE_TRAIN_CONFIG.batchSize, REFERENCE_TRAIN_CONFIG.loss], ["reference", 400, 8, "asoftmax"]);
+  assert.equal(REFERENCE_TRAIN_CONFIG.calibration, "none");
+  assert.deepEqual([DEFAULT_TRAIN_CONFIG.optimizer.name, DEFAULT_TRAIN_CONFIG.optimizer.lr, DEFAULT_TRAIN_CONFIG.schedule.name, DEFAULT_TRAIN_CONFIG.epochs, DEFAULT_TRAIN_CONFIG.batchSize], ["adam", 0.002, "cosine", 16, 16]);
+  assert.equal(DEFAULT_TRAIN_CONFIG.calibration, "platt");
+  const file = loadTrainConfig(path.join(__dirname, "..", "..", "..", "configs", "train-reference.json"));
+  for (const k of ["loss", "head", "optimizer", "schedule", "epochs", "batchSize", "preprocessing"] as const) {
+    assert.deepEqual(file[k], REFERENCE_TRAIN_CONFIG[k], k);
+  }
+});
+
+test("partial configs merge deeply over the defaults", () => {
   const c = resolveTrainConfig({ optimizer: { lr: 0.1 }, augment: { zeroOut: false } });
   assert.equal(c.optimizer.lr, 0.1);
   assert.equal(c.optimizer.momentum, 0.9);
@@ -16,8 +29,6 @@ test("defaults are the reference recipe; partial configs merge deeply", () => {
   assert.equal(resolveTrainConfig({ augment: false }).augment.enabled, false);
   assert.equal(resolveTrainConfig({ arch: [4, 4, [8], [16], [32]] }).arch, "[4,4,[8],[16],[32]]");
   assert.deepEqual(resolveTrainConfig(DEFAULT_TRAIN_CONFIG), DEFAULT_TRAIN_CONFIG, "idempotent");
-  assert.equal(DEFAULT_TRAIN_CONFIG.epochs, 400);
-  assert.equal(DEFAULT_TRAIN_CONFIG.batchSize, 8);
 });
 
 test("bad configs name the file and the key", () => {
@@ -49,7 +60,7 @@ test("--set overrides parse JSON values at dotted keys", () => {
 });
 
 test("reference schedule: constant to epoch 329, then x(1 - 1/70) per epoch (mainsp.py get_lr)", () => {
-  const s = { ...DEFAULT_TRAIN_CONFIG.schedule };
+  const s = { ...REFERENCE_TRAIN_CONFIG.schedule };
   // Golden: python3 -c "lr=0.01
   // for e in range(1,401):
   //   if e+1 > 400-70: lr -= lr/70.

@@ -2,7 +2,7 @@ import type { FigureRecipe } from "../registry";
 import { learningRateFigure, psiCurveFigure } from "../training";
 import { psiOf } from "../../train/geometry";
 import { learningRateAt } from "../../train/schedule";
-import { DEFAULT_TRAIN_CONFIG } from "../../train/config";
+import { REFERENCE_TRAIN_CONFIG } from "../../train/config";
 
 /** Training figures that need no training run (cheap, exact). */
 export const recipes: FigureRecipe[] = [
@@ -17,9 +17,9 @@ export const recipes: FigureRecipe[] = [
     name: "03_reference_lr_schedule",
     description: "learning rate per epoch: the reference's geometric decay from epoch 330 of 400 vs cosine",
     async build() {
-      const base = DEFAULT_TRAIN_CONFIG.optimizer.lr;
-      const s = DEFAULT_TRAIN_CONFIG.schedule;
-      const E = DEFAULT_TRAIN_CONFIG.epochs;
+      const base = REFERENCE_TRAIN_CONFIG.optimizer.lr;
+      const s = REFERENCE_TRAIN_CONFIG.schedule;
+      const E = REFERENCE_TRAIN_CONFIG.epochs;
       const series = [
         { name: "reference (mainsp.py get_lr)", lr: Array.from({ length: E }, (_, e) => learningRateAt(base, s, e, E)) },
         { name: "cosine", lr: Array.from({ length: E }, (_, e) => learningRateAt(base, { ...s, name: "cosine" }, e, E)) },
