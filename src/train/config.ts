@@ -166,7 +166,7 @@ export const REFERENCE_TRAIN_CONFIG: TrainConfig = {
 /**
  * Defaults: the naslung recipe, chosen by the one-factor ablations (configs/ablation-*.json,
  * notebook 07; variants ranked by inner-validation AUC only): Adam 0.002 with a cosine schedule,
- * batch 16, 16 epochs with the checkpoint chosen by inner-validation AUC, LOSS_PLACEHOLDER, and each
+ * batch 16, 16 epochs with the checkpoint chosen by inner-validation AUC, A-Softmax with the margin (m = 4; the margin-free reference loss tied it on inner validation), and each
  * fold's test predictions Platt-calibrated on its inner validation split (the size-only sanity set
  * showed the pooled AUC losing to the ruler by cross-fold calibration alone). Everything else as
  * the reference; `REFERENCE_TRAIN_CONFIG` is the reference recipe.
