@@ -293,7 +293,7 @@ export function modelCard(spec: PretrainedEnsemble, results: LidcBenchmarkResult
       ? `The best network row (${best.method}, AUC ${f(aucOf(best))}) beats the diameter baseline (AUC ${f(aucOf(diameter))}) beyond its 95% interval.`
       : aucOf(best) > aucOf(diameter)
         ? `The best network row (${best.method}, AUC ${f(aucOf(best))}) is above the diameter baseline (AUC ${f(aucOf(diameter))}) but within its 95% interval.`
-        : `**The networks do not beat the diameter baseline**: the best network row (${best.method}) reaches AUC ${f(aucOf(best))} against ${f(aucOf(diameter))} for the nodule diameter alone. Notebook 06 shows why (learning curves, calibration, size-only and size-stratified AUCs, attention on real nodules); with this short CPU recipe the networks have not fully learned even the nodule size that is visible in their input.`;
+        : `**The networks do not beat the diameter baseline**: the best network row (${best.method}) reaches AUC ${f(aucOf(best))} against ${f(aucOf(diameter))} for the nodule diameter alone. Notebook 06 shows why (learning curves, calibration, size-only and size-stratified AUCs, attention on real nodules), and the one-factor ablations of notebook 07 (\`npx naslung validity\`) find no recipe factor that lifts them clearly above size on these readings: the curves plateau within a few epochs, and Platt calibration per fold brings the pooled AUC level with diameter, not beyond it.`;
   const searched = spec.members.filter((m) => results.config.members.find((c) => c.name === m.name)?.role === "searched");
   return `# Model card: ${spec.name}
 

@@ -100,7 +100,6 @@ test("naslung evaluate-slices prints the metrics JSON line for a folder of readi
 });
 
 for (const [name, members] of [
-  ["lidc-ensemble", ["model-1", "searched", "searched-fast"]],
   ["lidc-ensemble-16ep", ["model-1", "searched-fast"]],
 ] as const) {
   test(`the committed ${name} loads (checksums verified), is the trained one, and scores a folder through the CLI`, () => {

@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command("evaluate-slices")
     .description("score a folder of LIDC-style slice stacks (images/{benigno,maligno}/<exam>/<reading>/<k>.png) with a saved model")
-    .requiredOption("--model <path>", "saved ensemble folder or its ensemble.json (e.g. data/pretrained/lidc-ensemble)")
+    .requiredOption("--model <path>", "saved ensemble folder or its ensemble.json (e.g. data/pretrained/lidc-ensemble-16ep)")
     .requiredOption("--dir <folder>", "folder holding images/{benigno,maligno}/...")
     .option("--per-sample", "also print one JSON line per reading (id, label, probability)")
     .action(async (opts: { model: string; dir: string; perSample?: boolean }) => {
