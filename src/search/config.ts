@@ -127,7 +127,8 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     if (e.train !== undefined && !isObj(e.train)) fail(where, "evaluator.train", "expected an object (a partial training config)");
     if (e.latency !== undefined && !isObj(e.latency)) fail(where, "evaluator.latency", "expected an object");
     if (isObj(e.latency)) checkKeys(e.latency, ["inputSize", "batchSizes", "warmup", "repeats", "maxMsPerBatch", "minRepeats", "seed"], where, "evaluator.latency.");
-    if (e.subsample !== undefined) {
+    // null: no subsampling (lets an override drop a file's subsample)
+    if (e.subsample !== undefined && e.subsample !== null) {
       if (!isObj(e.subsample)) fail(where, "evaluator.subsample", "expected { train?, val? }");
       checkKeys(e.subsample, ["train", "val"], where, "evaluator.subsample.");
       for (const k of ["train", "val"]) if (e.subsample[k] !== undefined) posInt(e.subsample[k], where, `evaluator.subsample.${k}`);
@@ -135,7 +136,7 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     }
     evaluator = {
       kind: "train",
-      subsample: (e.subsample as TrainEvaluatorOptions["subsample"]) ?? undefined,
+      subsample: e.subsample === null ? undefined : ((e.subsample as TrainEvaluatorOptions["subsample"]) ?? undefined),
       data: data as unknown as TrainEvaluatorOptions["data"],
       folds,
       train: { ...de.train, ...((e.train as Json | undefined) ?? {}) },
