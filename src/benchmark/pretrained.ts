@@ -2,11 +2,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { NoduleSample } from "../data/sample";
-import { createModel } from "../models/registry";
+import { createModel, resolveConfig } from "../models/registry";
 import { decodeCheckpoint, encodeCheckpoint, InputNorm } from "../train/checkpoint";
 import type { TrainableNet } from "../train/net";
 import { getInputNorm, predictProbabilities, setInputNorm } from "../train/predict";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
+import { finite, parseInput, safeRelativeName, z } from "../util/schema";
 
 /** One member of a saved ensemble. */
 export interface PretrainedMember {
@@ -44,6 +45,58 @@ export interface LoadedEnsemble {
   members: TrainableNet[];
 }
 
+const inputNormSchema = z
+  .object({ mean: finite(), std: finite().gt(0, "must be > 0 (a zero or negative std would divide the input away)") })
+  .strict();
+
+const memberSchema = z
+  .object({
+    name: z.string().min(1),
+    arch: z.string().min(1),
+    attention: z.enum(["reference", "cbam", "none"]),
+    head: z.enum(["asoftmax", "linear"]),
+    file: safeRelativeName,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+    params: z.number().int().positive().optional(),
+    // Required, and explicit: null means the member was trained on unscaled crops.
+    inputNorm: z.union([inputNormSchema, z.null()], { required_error: "is required ({mean, std} or null for unscaled input)" }),
+    bestEpoch: z.number().int().nonnegative().optional(),
+    val: z.record(z.number().nullable()).optional(),
+  })
+  .passthrough();
+
+/** The schema of ensemble.json (`naslung-ensemble/1`). */
+export const ensembleSpecSchema = z
+  .object({
+    format: z.literal("naslung-ensemble/1"),
+    name: z.string().min(1),
+    vote: z.enum(["soft", "hard"]),
+    threshold: finite().gt(0, "must be in (0, 1)").lt(1, "must be in (0, 1)"),
+    members: z.array(memberSchema).min(1, "must list at least one member"),
+    provenance: z.record(z.unknown()).optional(),
+  })
+  .passthrough()
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.members.forEach((m, i) => {
+      if (seen.has(m.name)) ctx.addIssue({ code: "custom", path: ["members", i, "name"], message: `"${m.name}" appears twice` });
+      seen.add(m.name);
+      try {
+        resolveConfig(m.arch, { attention: m.attention, head: m.head });
+      } catch (e) {
+        ctx.addIssue({ code: "custom", path: ["members", i, "arch"], message: (e as Error).message });
+      }
+    });
+  });
+
+/**
+ * Validates a parsed ensemble.json; errors name the file, the key path and the problem (a wrong
+ * manifest is refused before any weights file is read).
+ */
+export function parseEnsembleSpec(raw: unknown, file: string): PretrainedEnsemble {
+  return parseInput(ensembleSpecSchema, raw, file) as unknown as PretrainedEnsemble;
+}
+
 const sha256 = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
 
 /** Writes one trained member's weights (no optimizer state) and returns its manifest entry. */
@@ -75,18 +128,17 @@ export function saveEnsembleSpec(dir: string, spec: PretrainedEnsemble): void {
 export function loadEnsemble(p: string): LoadedEnsemble {
   const file = fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "ensemble.json") : p;
   if (!fs.existsSync(file)) throw new Error(`${file}: no saved ensemble here (expected ensemble.json)`);
-  let spec: PretrainedEnsemble;
+  let raw: unknown;
   try {
-    spec = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (spec.format !== "naslung-ensemble/1") throw new Error(`${file}: format "${spec.format}" (expected "naslung-ensemble/1")`);
-  if (!Array.isArray(spec.members) || spec.members.length === 0) throw new Error(`${file}: field "members" is empty`);
+  const spec = parseEnsembleSpec(raw, file);
   const dir = path.dirname(file);
   const members = spec.members.map((m, i) => {
     const wfile = path.join(dir, m.file);
-    if (!fs.existsSync(wfile)) throw new Error(`${file}: members[${i}].file ${m.file} not found`);
+    if (!fs.existsSync(wfile)) throw new Error(`${file}: key \`members[${i}].file\`: ${m.file} not found`);
     const bytes = fs.readFileSync(wfile);
     if (sha256(bytes) !== m.sha256) throw new Error(`${wfile}: SHA-256 mismatch (corrupt or replaced weights)`);
     const ck = decodeCheckpoint(bytes, wfile);

@@ -16,7 +16,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readDicom } from "../io/dicom/read";
-import { loadSeries } from "../io/dicom/series";
+import { loadSeries, SeriesReport } from "../io/dicom/series";
 import { readMetaImage } from "../io/metaimage";
 import type { Volume } from "../io/volume";
 import { resolvePreprocess, PreprocessConfig } from "../preprocess/config";
@@ -229,10 +229,40 @@ export function crossCheckWithXml(items: ReferenceNodule[], xmlFile: string, vol
   return out;
 }
 
-/** Loads a scan's HU volume (.mhd via readMetaImage; DICOM via loadSeries, lenient: LIDC has duplicate slices). */
-export function loadScan(src: ScanSource): Volume {
-  if (src.kind === "mhd") return readMetaImage(src.path);
-  return loadSeries(src.path, { lenient: true }).volume;
+/** A loaded scan and, for DICOM, what lenient loading found and dropped. */
+export interface LoadedScan {
+  volume: Volume;
+  report: SeriesReport | null;
+  /** Image slices left out (gaps, uneven spacing, unreadable or inconsistent files; duplicates not counted). */
+  dropped: number;
+  /** dropped / (kept + dropped). */
+  droppedFraction: number;
+}
+
+/** Skip codes that lose image content (a duplicate slice or a non-image file loses nothing). */
+const LOSSY_SKIPS = new Set(["gap", "uneven-spacing", "unreadable-file", "inconsistent-geometry", "missing-geometry"]);
+
+/**
+ * Loads a scan's HU volume (.mhd via readMetaImage; DICOM via loadSeries, lenient because LIDC
+ * has duplicate slices) with the lenient report kept, so callers can print it and refuse a scan
+ * that lost too much.
+ */
+export function loadScan(src: ScanSource): LoadedScan {
+  if (src.kind === "mhd") return { volume: readMetaImage(src.path), report: null, dropped: 0, droppedFraction: 0 };
+  const { volume, report } = loadSeries(src.path, { lenient: true });
+  const dropped = new Set(report.skipped.filter((k) => LOSSY_SKIPS.has(k.code)).map((k) => k.file)).size;
+  return { volume, report, dropped, droppedFraction: dropped / Math.max(1, report.slicesLoaded + dropped) };
+}
+
+/** One series' lenient-loading outcome, as `prepare` prints and records it. */
+export interface SeriesLoadNote {
+  seriesUid: string;
+  path: string;
+  slicesLoaded: number;
+  dropped: number;
+  problems: string[];
+  /** Set when the series was refused (too many slices dropped, or unreadable). */
+  failed?: string;
 }
 
 export interface PrepareReferenceOptions extends Partial<PreprocessConfig> {
@@ -241,6 +271,14 @@ export interface PrepareReferenceOptions extends Partial<PreprocessConfig> {
   /** Only the first N series (for a quick look). */
   limitSeries?: number;
   onProgress?: (done: number, total: number, seriesUid: string) => void;
+  /**
+   * A DICOM series whose lenient load dropped more than this share of its image slices (gaps,
+   * uneven spacing, unreadable files) is refused: its nodules are left out and the series is
+   * listed with its reason. Default 0.05.
+   */
+  maxDroppedFraction?: number;
+  /** Called for every series whose load reported problems (printed by `prepare`). */
+  onSeriesNote?: (note: SeriesLoadNote) => void;
 }
 
 /** Cheap fingerprint of a scan (path, size, mtime of its files): hashing ~120 GB of CT is not an option. */
@@ -281,13 +319,44 @@ export async function prepareReferenceSet(
     preprocess: pc,
     items: series.flatMap((u) => bySeries.get(u)!.map((it) => [it.id, it.label, it.worldXYZ, it.fold ?? null])),
     scans: series.map((u) => scanStamp(bySeries.get(u)![0].source)),
+    maxDroppedFraction: options.maxDroppedFraction ?? 0.05,
   };
   const build = async () => {
     const samples: NoduleSample[] = [];
     const xmlCheck = { series: 0, nodules: 0, matched: 0, labelAgree: 0 };
+    const notes: SeriesLoadNote[] = [];
+    const maxDropped = options.maxDroppedFraction ?? 0.05;
     series.forEach((uid, k) => {
       const items = bySeries.get(uid)!;
-      const hu = loadScan(items[0].source);
+      let scan: LoadedScan;
+      try {
+        scan = loadScan(items[0].source);
+      } catch (e) {
+        const note: SeriesLoadNote = { seriesUid: uid, path: items[0].source.path, slicesLoaded: 0, dropped: 0, problems: [(e as Error).message], failed: `unreadable: ${(e as Error).message}` };
+        notes.push(note);
+        options.onSeriesNote?.(note);
+        options.onProgress?.(k + 1, series.length, uid);
+        return;
+      }
+      if (scan.report && scan.report.problems.length) {
+        const note: SeriesLoadNote = {
+          seriesUid: uid,
+          path: items[0].source.path,
+          slicesLoaded: scan.report.slicesLoaded,
+          dropped: scan.dropped,
+          problems: scan.report.problems.map((p) => `${p.code}: ${p.message}`),
+        };
+        if (scan.droppedFraction > maxDropped) {
+          note.failed = `${scan.dropped} of ${scan.dropped + scan.report.slicesLoaded} image slices dropped (${(100 * scan.droppedFraction).toFixed(1)}% > ${(100 * maxDropped).toFixed(1)}%)`;
+        }
+        notes.push(note);
+        options.onSeriesNote?.(note);
+        if (note.failed) {
+          options.onProgress?.(k + 1, series.length, uid);
+          return;
+        }
+      }
+      const hu = scan.volume;
       const fromXml = items[0].annotations ? crossCheckWithXml(items, items[0].annotations, hu) : undefined;
       if (fromXml) {
         xmlCheck.series++;
@@ -332,7 +401,7 @@ export async function prepareReferenceSet(
     const malignant = samples.filter((s) => s.label === 1).length;
     return {
       dataset: { name, source, synthetic: false, samples } as NoduleDataset,
-      stats: { samples: samples.length, malignant, benign: samples.length - malignant, series: series.length, xmlCheck },
+      stats: { samples: samples.length, malignant, benign: samples.length - malignant, series: series.length, xmlCheck, seriesNotes: notes, failedSeries: notes.filter((n) => n.failed).length },
     };
   };
   if (options.cacheDir === null) {

@@ -1,3 +1,4 @@
+import { checkDatasetOptions } from "../train/datasets";
 import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "../util/provenance";
@@ -124,6 +125,7 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     checkKeys(data, ["dataset", "options", "module", "exportName"], where, "evaluator.data.");
     if (data.dataset !== undefined && typeof data.dataset !== "string") fail(where, "evaluator.data.dataset", "expected a dataset name (demo, lidc-slices)");
     if (data.options !== undefined && !isObj(data.options)) fail(where, "evaluator.data.options", "expected an object");
+    if (data.module === undefined) checkDatasetOptions((data.dataset as string | undefined) ?? "demo", data.options ?? {}, where, "evaluator.data.options");
     if (e.train !== undefined && !isObj(e.train)) fail(where, "evaluator.train", "expected an object (a partial training config)");
     if (e.latency !== undefined && !isObj(e.latency)) fail(where, "evaluator.latency", "expected an object");
     if (isObj(e.latency)) checkKeys(e.latency, ["inputSize", "batchSizes", "warmup", "repeats", "maxMsPerBatch", "minRepeats", "seed"], where, "evaluator.latency.");

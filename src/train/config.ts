@@ -1,3 +1,4 @@
+import { checkDatasetOptions } from "./datasets";
 import * as fs from "fs";
 import { AugmentConfig, referenceAugment } from "../augment/compose";
 
@@ -244,6 +245,7 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   need(typeof c.description === "string", where, "description", "must be a string");
   need(typeof c.dataset === "string" && c.dataset.length > 0, where, "dataset", `must be a dataset name ("demo" or "lidc-slices")`);
   need(isObj(c.datasetOptions), where, "datasetOptions", "must be an object");
+  checkDatasetOptions(c.dataset, c.datasetOptions, where);
   need(typeof c.arch === "string" && c.arch.length > 0, where, "arch", "must be a registry name or a config string");
   oneOf(c.attention, ["reference", "cbam", "none"], where, "attention");
   oneOf(c.head, ["asoftmax", "linear"], where, "head");

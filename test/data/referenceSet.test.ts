@@ -7,10 +7,10 @@ import * as path from "path";
 import { writeMetaImage } from "../../src/io/metaimage";
 import type { Volume } from "../../src/io/volume";
 import { worldToVoxel } from "../../src/io/volume";
-import { indexLidcDicom, indexLuna16, planReferenceSet, prepareReferenceSet, referenceNodules } from "../../src/data/referenceSet";
+import { indexLidcDicom, indexLuna16, loadScan, planReferenceSet, prepareReferenceSet, referenceNodules } from "../../src/data/referenceSet";
 import type { ReferenceNodule } from "../../src/data/referenceSet";
 import { petCtCases, readPetCtBoxes, locateBoxes } from "../../src/data/petct";
-import { loadSeries } from "../../src/io/dicom";
+import { loadSeries, readDicom } from "../../src/io/dicom";
 import { repoRoot, sharedDataDir, slowTests } from "../../src/util/provenance";
 import { generatePatient, writePatient } from "../../src/data/synthetic/cohort";
 import { clusterReads, geometryFromVolume } from "../../src/data/cluster";
@@ -176,6 +176,36 @@ test("LIDC DICOM + XML (SYNTHETIC patient written as files): crops plus our own 
     const x = s.meta!.xml as { distanceMm: number; readers: number } | null;
     if (x) assert.ok(x.distanceMm < 3 && x.readers >= 1, `${s.id}: ${JSON.stringify(x)}`);
   }
+  fs.rmSync(root, { recursive: true });
+});
+
+test("prepareReferenceSet: a series that lost slices is reported, and refused above the dropped-slice threshold", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "refset-gap-"));
+  const p = generatePatient(1, { seed: 5, matrix: 128, zExtentMm: 80 });
+  writePatient(root, p);
+  const { series } = indexLidcDicom(root);
+  const src = series.get(p.truth.seriesInstanceUid)!;
+  const files = fs.readdirSync(src.path).filter((f) => f.endsWith(".dcm")).sort((a, b) => readDicom(path.join(src.path, a)).imagePositionPatient![2] - readDicom(path.join(src.path, b)).imagePositionPatient![2]);
+  // A slice missing at 80% of the stack: lenient loading keeps the longest even run (~80%).
+  fs.rmSync(path.join(src.path, files[Math.floor(files.length * 0.8)]));
+  const nodules: ReferenceNodule[] = p.truth.nodules.map((n) => ({ id: `${p.truth.seriesInstanceUid}-${n.index}`, seriesUid: p.truth.seriesInstanceUid, worldXYZ: n.center, diameterMm: n.diameterMm, label: n.malignant ? 1 : 0, scores: [], deeplungZyx: [0, 0, 0] }));
+  const plan = planReferenceSet(nodules, undefined, series);
+  const seen: string[] = [];
+  const refused = await prepareReferenceSet(plan, { cacheDir: null, onSeriesNote: (n) => seen.push(n.failed ?? "warning") });
+  assert.equal(refused.samples.length, 0, "the series' nodules are left out");
+  const notes = refused.stats!.seriesNotes as Array<{ failed?: string; dropped: number; problems: string[]; path: string }>;
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].path, src.path);
+  assert.match(notes[0].failed!, /image slices dropped \(\d+\.\d% > 5\.0%\)/);
+  assert.ok(notes[0].problems.some((x) => x.startsWith("gap:")), notes[0].problems.join("; "));
+  assert.equal(refused.stats!.failedSeries, 1);
+  assert.deepEqual(seen, [notes[0].failed]);
+  const kept = await prepareReferenceSet(plan, { cacheDir: null, maxDroppedFraction: 0.5 });
+  assert.equal(kept.samples.length, nodules.length);
+  const k = (kept.stats!.seriesNotes as Array<{ failed?: string; dropped: number }>)[0];
+  assert.equal(k.failed, undefined);
+  assert.ok(k.dropped >= 1);
+  assert.equal(k.dropped + loadScan(src).volume.shape[0], files.length - 1, "every remaining slice is either kept or counted as dropped");
   fs.rmSync(root, { recursive: true });
 });
 

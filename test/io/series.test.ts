@@ -142,6 +142,28 @@ test("non-DICOM files are ignored and listed; a truncated DICOM file fails stric
   fs.rmSync(dir, { recursive: true });
 });
 
+for (const [what, bytes, at] of [
+  ["empty last", Buffer.alloc(0), "last"],
+  ["random-bytes last", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251)), "last"],
+  ["empty middle", Buffer.alloc(0), "middle"],
+] as const) {
+  test(`an ${what} *.dcm file is unreadable-file, named (strict throws, lenient reports it)`, () => {
+    const sorted = a2Files.slice();
+    const victim = at === "last" ? sorted[sorted.length - 1] : sorted[14];
+    const dir = folder(sorted.map((f): [string, string | Buffer] => [f, f === victim ? bytes : a2(f)]));
+    assert.throws(() => loadSeries(dir), (e: unknown) => {
+      assert.ok(e instanceof SeriesError);
+      assert.equal(e.code, "unreadable-file", e.message);
+      assert.ok(e.problems[0].files[0].endsWith(victim), e.message);
+      assert.match(e.message, new RegExp(victim.replace(".", "\\.")));
+      return true;
+    });
+    const { report } = loadSeries(dir, { lenient: true });
+    assert.ok(report.problems.some((p) => p.code === "unreadable-file" && p.files[0].endsWith(victim)));
+    fs.rmSync(dir, { recursive: true });
+  });
+}
+
 test("an empty folder is a named SeriesError", () => {
   const dir = folder([]);
   assert.throws(() => loadSeries(dir), (e: unknown) => e instanceof SeriesError && e.code === "empty" && e.message.startsWith(dir));

@@ -9,6 +9,7 @@ interface PrepareOpts {
   cache?: string;
   limitSeries?: string;
   dryRun?: boolean;
+  maxDropped?: string;
 }
 
 /**
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option("--preprocess <variant>", "reference | modern", "reference")
     .option("--cache <dir>", "crop cache root (default data/cache)")
     .option("--limit-series <n>", "only the first N series (quick look)")
+    .option("--max-dropped <fraction>", "refuse a DICOM series whose lenient load drops more than this share of its slices", "0.05")
     .option("--dry-run", "only match the label list to the scans and report what would be built")
     .action(async (o: PrepareOpts) => {
       if (!o.lidc && !o.luna) throw new Error("prepare: give --luna <dir> and/or --lidc <dir>");
@@ -55,6 +57,9 @@ export function register(program: Command): void {
           cacheDir: o.cache ? path.resolve(o.cache) : undefined,
           limitSeries: limit,
           onProgress: (d, t) => process.stderr.write(`\rprepare: ${d}/${t} series`),
+          maxDroppedFraction: maxDroppedOption(o.maxDropped),
+          onSeriesNote: (n) =>
+            process.stderr.write(`\nprepare: ${n.failed ? "REFUSED" : "warning"} ${n.path}: ${n.failed ?? `${n.dropped} slice(s) dropped`}\n${n.problems.map((p) => `  - ${p}`).join("\n")}\n`),
         });
         process.stderr.write("\n");
         const mal = ds.samples.filter((s) => s.label === 1).length;
@@ -66,9 +71,18 @@ export function register(program: Command): void {
           cacheHit: ds.cacheHit,
           cacheDir: ds.cacheDir,
           xmlCheck: ds.stats?.xmlCheck,
+          seriesWithProblems: (ds.stats?.seriesNotes as unknown[] | undefined)?.length ?? 0,
+          failedSeries: ((ds.stats?.seriesNotes as Array<{ failed?: string; path: string }> | undefined) ?? []).filter((n) => n.failed).map((n) => ({ path: n.path, reason: n.failed })),
           seconds: (Date.now() - t0) / 1000,
         });
       }
       console.log(JSON.stringify(summary));
     });
+}
+
+function maxDroppedOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(x >= 0 && x <= 1)) throw new Error(`prepare: --max-dropped must be a fraction in [0, 1] (got ${JSON.stringify(v)})`);
+  return x;
 }

@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command("search-rank")
     .description("rank correlation between search scores and fully trained CV AUC over sampled architectures (resumable)")
-    .option("--config <file>", "rank-study config (JSON); see configs/search-rank-lidc.json")
+    .option("--config <file>", "rank-study config (JSON); see configs/rank-study-lidc.json")
     .option("--scores-only", "score the architectures with every budget, skip the full trainings")
     .option("--table <file>", "print the tables of a rank-study results file and exit")
     .action(async (opts: { config?: string; scoresOnly?: boolean; table?: string }) => {

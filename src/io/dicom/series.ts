@@ -110,7 +110,10 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
       if (!img.hasPixelData) skipped.push({ file, code: "no-pixel-data", reason: "no Pixel Data (not an image)" });
       else images.push(img);
     } catch (e) {
-      if (e instanceof DicomError && e.code === "not-dicom") skipped.push({ file, code: "not-dicom", reason: e.reason });
+      // A file named *.dcm claims to be DICOM: empty or undecodable, it is a damaged slice (a
+      // problem, fatal in strict mode), not an unrelated file to pass over.
+      if (e instanceof DicomError && e.code === "not-dicom" && /\.dcm$/i.test(n)) problem("unreadable-file", `${e.message} (named *.dcm)`, [file]);
+      else if (e instanceof DicomError && e.code === "not-dicom") skipped.push({ file, code: "not-dicom", reason: e.reason });
       else if (e instanceof DicomError) problem("unreadable-file", e.message, [file]);
       else throw e;
     }
