@@ -14,6 +14,7 @@ import { deriveSeed } from "../util/seed";
 import { diameterBaseline, OutOfFoldScores, radiomicsLogisticBaseline } from "./baselines";
 import { PretrainedEnsemble, PretrainedMember, saveEnsembleSpec, saveMember } from "./pretrained";
 import { scoresAreProbabilities } from "./diagnostics";
+import { parseInput, safeName, z } from "../util/schema";
 
 /** One network of the benchmark. */
 export interface BenchmarkMember {
@@ -86,18 +87,50 @@ export function readLidcBenchmarkResults(file = path.join(repoRoot, "data", "res
   return r;
 }
 
-/** Reads a benchmark config, naming the file and key on error. */
+const benchmarkMemberSchema = z
+  .object({
+    name: safeName,
+    arch: z.string().min(1),
+    attention: z.enum(["reference", "cbam", "none"]).optional(),
+    head: z.enum(["asoftmax", "linear"]).optional(),
+    role: z.enum(["searched", "reference", "member"]),
+    origin: z.string().optional(),
+    train: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
+/** The schema of a benchmark config (configs/lidc-benchmark*.json). */
+export const lidcBenchmarkConfigSchema = z
+  .object({
+    name: safeName,
+    description: z.string().optional(),
+    seed: z.number().int().nonnegative(),
+    train: z.record(z.unknown()),
+    members: z.array(benchmarkMemberSchema).min(1),
+    ensemble: z.object({ name: z.string().min(1), vote: z.enum(["soft", "hard"]), members: z.array(z.string()).min(1) }).strict(),
+    pretrained: z.object({ out: z.string().min(1), innerValFraction: z.number().gt(0).lt(1) }).strict().nullable().default(null),
+    runsDir: z.string().min(1),
+    resultsFile: z.string().min(1),
+    bootstrapResamples: z.number().int().positive().default(1000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    c.members.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: "custom", path: ["members", i, "name"], message: `"${m.name}" appears twice` });
+      names.add(m.name);
+    });
+    c.ensemble.members.forEach((m, i) => {
+      if (!names.has(m)) ctx.addIssue({ code: "custom", path: ["ensemble", "members", i], message: `names "${m}", which is not in members` });
+    });
+    if (c.ensemble.vote === "hard" && c.ensemble.members.length % 2 === 0) {
+      ctx.addIssue({ code: "custom", path: ["ensemble", "members"], message: `a hard-vote ensemble needs an odd number of members (got ${c.ensemble.members.length})` });
+    }
+  });
+
+/** Reads a benchmark config; errors name the file, the key path and the problem. */
 export function loadLidcBenchmarkConfig(file: string): LidcBenchmarkConfig {
-  const c = readJson<LidcBenchmarkConfig>(file);
-  for (const k of ["name", "seed", "train", "members", "ensemble", "runsDir", "resultsFile"] as const) {
-    if (c[k] === undefined) throw new Error(`${file}: missing key \`${k}\``);
-  }
-  const names = new Set(c.members.map((m) => m.name));
-  for (const m of c.ensemble.members) if (!names.has(m)) throw new Error(`${file}: ensemble.members names "${m}", which is not in members`);
-  if (c.ensemble.vote === "hard" && c.ensemble.members.length % 2 === 0) {
-    throw new Error(`${file}: a hard-vote ensemble needs an odd number of members (got ${c.ensemble.members.length})`);
-  }
-  return { ...c, bootstrapResamples: c.bootstrapResamples ?? 1000, pretrained: c.pretrained ?? null };
+  return parseInput(lidcBenchmarkConfigSchema, readJson<unknown>(file), file) as LidcBenchmarkConfig;
 }
 
 /** The resolved training config of one member (shared recipe + member overrides). */

@@ -24,6 +24,8 @@ export const LIDC_SLICES_LOADER_VERSION = 1;
 
 /** Edge of the cube the protocol places readings in. */
 export const LIDC_SLICES_CUBE = 32;
+/** Edge of the protocol's slices in pixels (PROTOCOL.md: every reading is a stack of 64x64 PNGs). */
+export const LIDC_SLICE_PX = 64;
 /** Number of exam-grouped folds of the protocol. */
 export const LIDC_SLICES_FOLDS = 5;
 const CLASS_DIRS: Array<[string, 0 | 1]> = [
@@ -87,6 +89,11 @@ export function readSliceStack(readingDir: string): SliceStack {
   const files = sliceFiles(readingDir);
   const slices = files.map(decodeSlice);
   const { width, height } = slices[0];
+  // Off-protocol geometry would be placed and scored as if it were a 64 px reading: a number that
+  // looks right but means nothing. Refuse it.
+  if (width !== LIDC_SLICE_PX || height !== LIDC_SLICE_PX) {
+    throw new Error(`${files[0]}: slice is ${width}x${height} px; the protocol's readings are ${LIDC_SLICE_PX}x${LIDC_SLICE_PX} px slices of one nodule (PROTOCOL.md); resample the reading first`);
+  }
   slices.forEach((s, k) => {
     if (s.width !== width || s.height !== height)
       throw new Error(`${files[k]}: slice is ${s.width}x${s.height}, ${files[0]} is ${width}x${height}`);

@@ -71,7 +71,8 @@ export function readSearchLog(
   expect: { strategy: SearchStrategy; searchSeed: number; space: SearchSpaceConfig; objective?: string },
 ): SearchRecord[] {
   const recs = readJsonLines<SearchRecord>(file);
-  const seen = new Set<string>();
+  const seen = new Map<string, SearchRecord>();
+  const out: SearchRecord[] = [];
   recs.forEach((r, i) => {
     const where = `${file}: record ${i + 1}`;
     if (!r || typeof r !== "object" || r.v !== 1) throw new Error(`${where}: not a naslung search record (v: 1 expected)`);
@@ -86,10 +87,18 @@ export function readSearchLog(
     }
     if (typeof r.id !== "string" || searchId(parseSearchId(r.id)) !== searchId(r.arch)) throw new Error(`${where}: id "${r.id}" does not match its arch`);
     if (!inSpace(expect.space, r.arch)) throw new Error(`${where}: architecture ${r.id} is outside the configured search space`);
-    if (seen.has(r.id)) throw new Error(`${where}: architecture ${r.id} appears twice`);
     if (!(typeof r.accuracy === "number" && Number.isFinite(r.accuracy))) throw new Error(`${where}: accuracy missing or not a number`);
     if (!(r.latency && typeof r.latency.batch1?.medianMs === "number")) throw new Error(`${where}: latency.batch1.medianMs missing`);
-    seen.add(r.id);
+    const first = seen.get(r.id);
+    if (first) {
+      // The same candidate trained twice (e.g. two searches that shared a log before it was
+      // locked): training is deterministic given arch and seed, so an identical result is the
+      // same record and is dropped; a different one means the log is not one search's.
+      if (first.seed === r.seed && JSON.stringify(first.val) === JSON.stringify(r.val) && first.accuracy === r.accuracy) return;
+      throw new Error(`${where}: architecture ${r.id} appears twice with different results (first ${first.accuracy}, now ${r.accuracy})`);
+    }
+    seen.set(r.id, r);
+    out.push(r);
   });
-  return recs;
+  return out;
 }

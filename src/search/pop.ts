@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+import { acquireLock } from "../util/lock";
 import { createRng } from "../util/rng";
 import { Candidate, Executor } from "./executor";
 import { appendSearchRecord, readSearchLog, repairTornTail, SearchRecord, SearchStrategy } from "./log";
@@ -121,6 +124,18 @@ export function proposeArch(
  * an unfinished one is simply proposed again.
  */
 export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
+  const { logFile } = opts;
+  // One writer per log: a second search into the same log is refused, not interleaved.
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const release = acquireLock(`${logFile}.lock`, `search log ${logFile}`);
+  try {
+    return await searchWithLog(opts);
+  } finally {
+    release();
+  }
+}
+
+async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
   const { space, strategy, seed, logFile, executor } = opts;
   const maxCandidates = opts.budget?.maxCandidates ?? 50;
   const maxSeconds = opts.budget?.maxSeconds ?? Infinity;

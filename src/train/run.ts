@@ -2,11 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { initBackend, describeBackend } from "../backend/select";
 import { writeJsonAtomic } from "../util/atomic";
+import { acquireLock } from "../util/lock";
 import { gitCommit, repoRoot } from "../util/provenance";
 import type { NoduleDataset } from "../data/sample";
 import { resolveTrainConfig, TrainConfig } from "./config";
 import { crossValidate, CrossValidateOptions, FoldResult, SplitRecord } from "./crossValidate";
 import { loadDatasetByName } from "./datasets";
+import { resolveConfig } from "../models/registry";
 import type { RunMetrics } from "./evaluate";
 
 /** run.json: provenance of a training run. */
@@ -22,6 +24,33 @@ export interface RunRecord {
   startedAt: string;
   /** Each time the run was resumed, with the code version that continued it. */
   resumedAt: Array<{ at: string; gitCommit: string }>;
+  /** `running` while a process trains it (or after a crash), `finished`, or `failed` with the error. */
+  status?: "running" | "finished" | "failed";
+  error?: { message: string; at: string };
+  finishedAt?: string;
+}
+
+/**
+ * Claims a new run folder atomically: `mkdir` without `recursive` fails if the folder exists, so
+ * two runs started in the same second get `<id>` and `<id>-2` instead of sharing one folder.
+ */
+export function claimRunDir(wanted: string): string {
+  fs.mkdirSync(path.dirname(wanted), { recursive: true });
+  for (let k = 1; k < 1000; k++) {
+    const dir = k === 1 ? wanted : `${wanted}-${k}`;
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  throw new Error(`${wanted}: could not claim a new run folder (999 siblings exist)`);
+}
+
+/** One process trains a run at a time: the folder's `run.lock` (see util/lock). */
+export function lockRunDir(runDir: string): () => void {
+  return acquireLock(path.join(runDir, "run.lock"), `run ${runDir}`);
 }
 
 /** Default folder holding runs (`<repo>/runs`, git-ignored). */
@@ -77,19 +106,43 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
     config = opts.config;
     runDir = opts.runDir ?? path.join(opts.runsRoot ?? defaultRunsRoot(), newRunId(config));
     const cfgFile = path.join(runDir, "config.json");
+    // The architecture is checked before anything is written (a bad arch leaves no run folder).
+    if (!opts.arch) {
+      try {
+        resolveConfig(config.arch, { attention: config.attention, head: config.head });
+      } catch (e) {
+        throw new Error(`${opts.configFile ?? "config"}: key \`arch\`: ${(e as Error).message}`);
+      }
+    }
     if (opts.runDir && fs.existsSync(cfgFile)) {
       // Resolved again, so that keys added to the config schema since (with their defaults) compare equal.
       const old = resolveTrainConfig(JSON.parse(fs.readFileSync(cfgFile, "utf8")), cfgFile);
       if (JSON.stringify(old) !== JSON.stringify(config)) throw new Error(`${cfgFile}: this run folder holds a run of a different config; remove it or choose another folder`);
       const runFile = path.join(runDir, "run.json");
       if (fs.existsSync(runFile)) record = JSON.parse(fs.readFileSync(runFile, "utf8")) as RunRecord;
-    } else if (fs.existsSync(runDir) && !opts.runDir) {
-      throw new Error(`${runDir}: run directory already exists`);
     }
   }
   const backend = await initBackend({ backend: config.backend, quiet: config.progress === "none" });
+  // Data errors also come before any folder exists.
   const dataset = opts.dataset ?? (await loadDatasetByName(config.dataset, config.datasetOptions, opts.configFile ?? "config"));
-  fs.mkdirSync(runDir, { recursive: true });
+  if (opts.resumeDir || opts.runDir) fs.mkdirSync(runDir, { recursive: true });
+  else runDir = claimRunDir(runDir);
+  const release = lockRunDir(runDir);
+  try {
+    return await trainInRunDir(runDir, config, dataset, record, backend, opts);
+  } finally {
+    release();
+  }
+}
+
+async function trainInRunDir(
+  runDir: string,
+  config: TrainConfig,
+  dataset: NoduleDataset,
+  record: RunRecord | null,
+  backend: Awaited<ReturnType<typeof initBackend>>,
+  opts: RunTrainingOptions,
+): Promise<{ runDir: string; split: SplitRecord; folds: FoldResult[]; metrics: RunMetrics }> {
   if (!record) {
     record = {
       id: path.basename(runDir),
@@ -113,7 +166,20 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
   } else {
     record.resumedAt.push({ at: new Date().toISOString(), gitCommit: gitCommit() });
   }
+  record.status = "running";
+  delete record.error;
   writeJsonAtomic(path.join(runDir, "run.json"), record);
-  const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold });
-  return { runDir, ...res };
+  try {
+    const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold });
+    record.status = "finished";
+    record.finishedAt = new Date().toISOString();
+    writeJsonAtomic(path.join(runDir, "run.json"), record);
+    return { runDir, ...res };
+  } catch (e) {
+    // The folder stays (finished folds and the last good checkpoints resume), marked failed.
+    record.status = "failed";
+    record.error = { message: (e as Error).message, at: new Date().toISOString() };
+    writeJsonAtomic(path.join(runDir, "run.json"), record);
+    throw e;
+  }
 }

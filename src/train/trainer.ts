@@ -115,6 +115,12 @@ function checkSamples(samples: NoduleSample[], what: string): number {
   return n;
 }
 
+/** The first weight tensor holding a NaN or an infinity, or null. */
+function nonFiniteWeight(w: WeightMap): string | null {
+  for (const [k, v] of Object.entries(w)) for (let i = 0; i < v.data.length; i++) if (!Number.isFinite(v.data[i])) return `${k}[${i}] = ${v.data[i]}`;
+  return null;
+}
+
 function copyWeights(w: WeightMap): WeightMap {
   const out: WeightMap = {};
   for (const [k, v] of Object.entries(w)) out[k] = { shape: v.shape.slice(), data: v.data.slice() };
@@ -183,6 +189,8 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
   const valLabels = opts.val.map((s) => s.label as number);
   const classWeights = config.classWeight === "balanced" ? balancedClassWeights(opts.train) : undefined;
   let stoppedEarly = false;
+  const who = opts.label ? ` (${opts.label})` : "";
+  const kept = () => (lastFile && state.epoch > 0 ? `the last good checkpoint (after epoch ${state.epoch}) is kept at ${lastFile}` : "no checkpoint was written yet");
   try {
     const patience = config.earlyStopping.patience;
     const since = () => state.epoch - 1 - state.bestEpoch;
@@ -204,9 +212,10 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
         const iteration = state.step + 1;
         const { loss, correct } = trainStep(net, optimizer, batch.x, batch.labels, n, state.inputNorm, config, iteration, classWeights);
         if (!Number.isFinite(loss)) {
-          const where = lastFile && state.epoch > 0 ? `the last good checkpoint (after epoch ${state.epoch}) is kept at ${lastFile}` : "no checkpoint was written yet";
+          const bad = nonFiniteWeight(net.getWeights());
+          const cause = bad ? `the weights were already non-finite (${bad}: an earlier update overflowed)` : "the weights are finite (check the inputs)";
           throw new TrainingDivergedError(
-            `training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${iteration} (lr ${lr}); the step was not applied and training stopped; ${where}. Lower optimizer.lr or check the inputs.`,
+            `training diverged${who}: loss is ${loss} at epoch ${epoch + 1}, step ${iteration} (lr ${lr}); ${cause}; the step was not applied and training stopped; ${kept()}. Lower optimizer.lr or check the inputs.`,
           );
         }
         state.step = iteration;
@@ -216,7 +225,22 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
         b++;
         progress.step(epoch * stepsPerEpoch + b, { epoch, loss: lossSum / seen, accuracy: correctSum / seen });
       }
+      // An update can overflow the weights after the epoch's last loss check: caught here, before
+      // any validation score or checkpoint of this epoch is computed or written.
+      const weights = net.getWeights();
+      const bad = nonFiniteWeight(weights);
+      if (bad) {
+        throw new TrainingDivergedError(
+          `training diverged${who}: the weights became non-finite during epoch ${epoch + 1} (by step ${state.step}, lr ${lr}; ${bad}); nothing of this epoch was written; ${kept()}. Lower optimizer.lr or check the inputs.`,
+        );
+      }
       const probs = predictProbabilities(net, opts.val, config.evalBatchSize);
+      const badProb = probs.findIndex((p) => !Number.isFinite(p));
+      if (badProb >= 0) {
+        throw new TrainingDivergedError(
+          `training diverged${who}: validation prediction for "${opts.val[badProb].id}" is ${probs[badProb]} after epoch ${epoch + 1} (step ${state.step}, lr ${lr}); nothing of this epoch was written; ${kept()}. Lower optimizer.lr or check the inputs.`,
+        );
+      }
       const valLoss = binaryCrossEntropy(valLabels, probs);
       const m = binaryMetrics(valLabels, probs);
       const score = selectionScore(config.earlyStopping.selectBy, valLoss, m.accuracy, m.auc);
@@ -235,7 +259,6 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
       };
       state.history.push(rec);
       state.epoch = epoch + 1;
-      const weights = net.getWeights();
       if (improved) {
         state.bestEpoch = epoch;
         state.bestScore = score;

@@ -77,8 +77,10 @@ export function zodIssues(e: ZodError, input?: unknown): Array<{ path: string; p
     if (i.code === "unrecognized_keys") for (const k of i.keys) out.push({ path: keyPath([...i.path, k]), problem: "unknown key" });
     else {
       const v = valueAt(input, i.path);
-      const shown = ["too_small", "too_big", "custom", "invalid_string", "not_finite"].includes(i.code) && (typeof v === "number" || typeof v === "string") ? ` (got ${JSON.stringify(v)})` : "";
-      out.push({ path: keyPath(i.path), problem: describe(i) + shown });
+      const problem = describe(i);
+      const got = typeof v === "number" || typeof v === "string" ? JSON.stringify(v) : null;
+      const shown = got && ["too_small", "too_big", "custom", "invalid_string", "not_finite"].includes(i.code) && !problem.includes(got) ? ` (got ${got})` : "";
+      out.push({ path: keyPath(i.path), problem: problem + shown });
     }
   }
   return out;
@@ -107,6 +109,12 @@ export const safeRelativeName = z
   .refine((s) => !s.includes("\0"), "must not contain NUL")
   .refine((s) => !/^([/\\]|[A-Za-z]:)/.test(s), "must be relative to its folder (no absolute path)")
   .refine((s) => !s.split(/[/\\]/).includes(".."), "must not contain `..` (it would leave its folder)");
+
+/** A name that becomes a file or folder name: letters, digits, `.`, `_`, `-` (not `.` or `..`). */
+export const safeName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, "must be a non-empty string of letters, digits, . _ - (it becomes a file name)")
+  .refine((s) => s !== "." && s !== "..", "must not be . or ..");
 
 /** A finite number (zod's `number()` accepts Infinity). */
 export const finite = () => z.number().finite();

@@ -21,9 +21,9 @@ test("bad benchmark configs name the file and key", () => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-bcfg-"));
   const f = path.join(d, "c.json");
   fs.writeFileSync(f, JSON.stringify({ name: "x", seed: 0, train: {}, members: [{ name: "a", arch: "model-1", role: "reference" }], ensemble: { name: "e", vote: "hard", members: ["a", "b"] }, runsDir: d, resultsFile: f }));
-  assert.throws(() => loadLidcBenchmarkConfig(f), /c\.json: ensemble\.members names "b"/);
+  assert.throws(() => loadLidcBenchmarkConfig(f), /c\.json: key `ensemble\.members\[1\]`: names "b", which is not in members; key `ensemble\.members`: a hard-vote ensemble needs an odd number/);
   fs.writeFileSync(f, JSON.stringify({ name: "x" }));
-  assert.throws(() => loadLidcBenchmarkConfig(f), /c\.json: missing key `seed`/);
+  assert.throws(() => loadLidcBenchmarkConfig(f), /c\.json: key `seed`: is required/);
 });
 
 test("a tiny end-to-end benchmark: networks, ensembles and baselines on the same folds, then a loadable pretrained ensemble", { timeout: 600_000 }, async () => {
