@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { NoduleDataset } from "../data/sample";
+import { parseInput, safeName, z } from "../util/schema";
 import { MetricName, METRIC_NAMES } from "../metrics/binary";
 import { loadDatasetByName } from "../train/datasets";
 import { resolveTrainConfig, TrainConfig } from "../train/config";
@@ -32,7 +33,31 @@ export interface EnsembleConfig {
   out?: string;
 }
 
-const KEYS = ["name", "seed", "runs", "searchLog", "maxMembers", "members", "train", "selection", "tie", "bootstrapResamples", "out", "description"];
+/** The schema of an ensemble config (configs/ensemble-*.json). */
+export const ensembleConfigSchema = z
+  .object({
+    name: safeName.default("ensemble"),
+    description: z.string().optional(),
+    seed: z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer").default(0),
+    runs: z.array(z.string().min(1)).min(1, "must be a non-empty list of run directories").optional(),
+    searchLog: z.string().min(1, "must be the path of a search log (.jsonl)").optional(),
+    maxMembers: z.number().int("must be a positive integer").positive("must be a positive integer").optional(),
+    members: z.array(z.object({ name: safeName, arch: z.string().min(1) }).strict()).min(1, "must be a non-empty list of {name, arch}").optional(),
+    train: z.record(z.unknown()).optional(),
+    selection: z
+      .object({ metric: z.enum(METRIC_NAMES as unknown as [MetricName, ...MetricName[]]), maxSize: z.number().int().positive("must be a positive integer"), withReplacement: z.boolean() })
+      .partial()
+      .strict()
+      .optional(),
+    tie: z.enum(["soft", "benign", "malignant"]).default("soft"),
+    bootstrapResamples: z.number().int().positive("must be a positive integer").default(1000),
+    out: z.string().min(1, "must be a folder path").optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const sources = (["runs", "searchLog", "members"] as const).filter((k) => c[k] !== undefined);
+    if (sources.length !== 1) ctx.addIssue({ code: "custom", path: ["runs|searchLog|members"], message: `give exactly one member source (got ${sources.length ? sources.join(", ") : "none"})` });
+  });
 
 /**
  * Validates a raw ensemble config; errors name `where` (the file) and the key. Exactly one
@@ -40,72 +65,23 @@ const KEYS = ["name", "seed", "runs", "searchLog", "maxMembers", "members", "tra
  * against `baseDir` (the config file's folder).
  */
 export function resolveEnsembleConfig(raw: unknown, where = "ensemble config", baseDir = process.cwd()): EnsembleConfig {
-  const bad = (key: string, problem: string) => new Error(`${where}: key \`${key}\`: ${problem}`);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad("(root)", "expected a JSON object");
-  const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!KEYS.includes(k)) throw bad(k, `unknown key (known: ${KEYS.join(", ")})`);
-  const sources = ["runs", "searchLog", "members"].filter((k) => r[k] !== undefined);
-  if (sources.length !== 1) throw bad("runs|searchLog|members", `give exactly one member source (got ${sources.length ? sources.join(", ") : "none"})`);
-  const name = r.name ?? "ensemble";
-  if (typeof name !== "string" || !/^[A-Za-z0-9._-]+$/.test(name)) throw bad("name", "must be a string of letters, digits, . _ -");
-  const seed = r.seed ?? 0;
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) throw bad("seed", "must be a non-negative integer");
+  const r = parseInput(ensembleConfigSchema, raw, where);
   const abs = (p: string) => path.resolve(baseDir, p);
+  // Validated by src/train (names the key); arch/name are set per member.
+  if (r.train !== undefined) resolveTrainConfig({ ...r.train, seed: r.seed }, `${where} (train)`);
   const cfg: EnsembleConfig = {
-    name,
-    seed,
-    train: {},
-    selection: { metric: "accuracy", maxSize: 7, withReplacement: false },
-    tie: "soft",
-    bootstrapResamples: 1000,
+    name: r.name,
+    seed: r.seed,
+    train: (r.train ?? {}) as Partial<TrainConfig>,
+    selection: { metric: "accuracy", maxSize: 7, withReplacement: false, ...(r.selection ?? {}) },
+    tie: r.tie as TieRule,
+    bootstrapResamples: r.bootstrapResamples,
   };
-  if (r.runs !== undefined) {
-    if (!Array.isArray(r.runs) || !r.runs.length || !r.runs.every((x) => typeof x === "string")) throw bad("runs", "must be a non-empty list of run directories");
-    cfg.runs = (r.runs as string[]).map(abs);
-  }
-  if (r.searchLog !== undefined) {
-    if (typeof r.searchLog !== "string") throw bad("searchLog", "must be the path of a search log (.jsonl)");
-    cfg.searchLog = abs(r.searchLog);
-  }
-  if (r.maxMembers !== undefined) {
-    if (typeof r.maxMembers !== "number" || !Number.isInteger(r.maxMembers) || r.maxMembers < 1) throw bad("maxMembers", "must be a positive integer");
-    cfg.maxMembers = r.maxMembers;
-  }
-  if (r.members !== undefined) {
-    const ms = r.members;
-    if (!Array.isArray(ms) || !ms.length) throw bad("members", "must be a non-empty list of {name, arch}");
-    ms.forEach((m, i) => {
-      const o = m as Record<string, unknown>;
-      if (typeof o !== "object" || o === null || typeof o.name !== "string" || typeof o.arch !== "string") throw bad(`members[${i}]`, `expected {"name": string, "arch": string}, got ${JSON.stringify(m)}`);
-    });
-    cfg.members = (ms as Array<{ name: string; arch: string }>).map((m) => ({ name: m.name, arch: m.arch }));
-  }
-  if (r.train !== undefined) {
-    // Validated by src/train (names the key); arch/name are set per member.
-    resolveTrainConfig({ ...(r.train as object), seed }, `${where} (train)`);
-    cfg.train = r.train as Partial<TrainConfig>;
-  }
-  if (r.selection !== undefined) {
-    const s = r.selection as Record<string, unknown>;
-    if (typeof s !== "object" || s === null) throw bad("selection", "expected an object");
-    for (const k of Object.keys(s)) if (!["metric", "maxSize", "withReplacement"].includes(k)) throw bad(`selection.${k}`, "unknown key (known: metric, maxSize, withReplacement)");
-    if (s.metric !== undefined && !METRIC_NAMES.includes(s.metric as MetricName)) throw bad("selection.metric", `must be one of ${METRIC_NAMES.join(", ")}`);
-    if (s.maxSize !== undefined && !(typeof s.maxSize === "number" && Number.isInteger(s.maxSize) && s.maxSize >= 1)) throw bad("selection.maxSize", "must be a positive integer");
-    if (s.withReplacement !== undefined && typeof s.withReplacement !== "boolean") throw bad("selection.withReplacement", "must be true or false");
-    cfg.selection = { ...cfg.selection, ...(s as Partial<EnsembleConfig["selection"]>) };
-  }
-  if (r.tie !== undefined) {
-    if (!["soft", "benign", "malignant"].includes(r.tie as string)) throw bad("tie", `must be "soft", "benign" or "malignant"`);
-    cfg.tie = r.tie as TieRule;
-  }
-  if (r.bootstrapResamples !== undefined) {
-    if (!(typeof r.bootstrapResamples === "number" && Number.isInteger(r.bootstrapResamples) && r.bootstrapResamples >= 1)) throw bad("bootstrapResamples", "must be a positive integer");
-    cfg.bootstrapResamples = r.bootstrapResamples;
-  }
-  if (r.out !== undefined) {
-    if (typeof r.out !== "string") throw bad("out", "must be a folder path");
-    cfg.out = abs(r.out);
-  }
+  if (r.runs) cfg.runs = r.runs.map(abs);
+  if (r.searchLog) cfg.searchLog = abs(r.searchLog);
+  if (r.maxMembers !== undefined) cfg.maxMembers = r.maxMembers;
+  if (r.members) cfg.members = r.members.map((m) => ({ name: m.name, arch: m.arch }));
+  if (r.out) cfg.out = abs(r.out);
   return cfg;
 }
 

@@ -1,5 +1,6 @@
 import { checkDatasetOptions } from "../train/datasets";
 import * as fs from "fs";
+import { parseInput, z } from "../util/schema";
 import * as path from "path";
 import { repoRoot } from "../util/provenance";
 import type { LatencyOptions } from "./latency";
@@ -53,103 +54,127 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
 };
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function fail(where: string, key: string, problem: string): never {
-  throw new Error(`${where}: key \`${key}\`: ${problem}`);
-}
+const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
+const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer");
+const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"] as const;
 
-function checkKeys(obj: Json, allowed: string[], where: string, prefix: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) fail(where, prefix + k, `unknown key (known: ${allowed.join(", ")})`);
-  }
-}
+const analyticEvaluatorSchema = z
+  .object({ kind: z.literal("analytic"), noise: z.number().finite().nonnegative().optional(), delayMs: z.number().finite().nonnegative().optional(), msPerMMac: z.number().finite().optional(), msPerOp: z.number().finite().optional() })
+  .strict();
 
-function posInt(v: unknown, where: string, key: string, allowZero = false): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) fail(where, key, `expected a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(v)}`);
-  return v;
-}
+const trainEvaluatorSchema = z
+  .object({
+    kind: z.literal("train").optional(),
+    data: z
+      .object({ dataset: z.string().min(1).optional(), options: z.record(z.unknown()).optional(), module: z.string().min(1).optional(), exportName: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    folds: z
+      .object({ k: posInt(), fold: nonNegInt(), seed: nonNegInt(), innerValFraction: z.number().gt(0, "must be a fraction in (0, 1)").lt(1, "must be a fraction in (0, 1)") })
+      .partial()
+      .strict()
+      .optional(),
+    // null: no subsampling (lets an override drop a file's subsample)
+    subsample: z
+      .object({ train: z.number().int("must be an integer >= 2").min(2, "needs at least 2 samples (one per class)"), val: posInt() })
+      .partial()
+      .strict()
+      .nullable()
+      .optional(),
+    train: z.record(z.unknown()).optional(),
+    model: z.object({ attention: z.enum(["reference", "cbam", "none"]), head: z.enum(["asoftmax", "linear"]) }).partial().strict().optional(),
+    latency: z
+      .object({ inputSize: posInt(), batchSizes: z.array(posInt()).min(1), warmup: nonNegInt(), repeats: posInt(), maxMsPerBatch: z.number().positive(), minRepeats: posInt(), seed: z.number().int() })
+      .partial()
+      .strict()
+      .optional(),
+    backend: z.string().optional(),
+  })
+  .strict();
+
+/** The schema of a search config file (configs/search*.json); omitted keys take DEFAULT_SEARCH_CONFIG's values. */
+export const searchConfigSchema = z
+  .object({
+    name: z.string().regex(/^[\w.-]+$/, "must be a file-name-safe string (letters, digits, . _ -)").optional(),
+    description: z.string().optional(),
+    seed: nonNegInt().optional(),
+    backend: z.string().optional(),
+    space: z.unknown().optional(),
+    strategies: z
+      .array(z.enum(["pop", "random"]))
+      .min(1, "must be a non-empty list of distinct \"pop\" / \"random\"")
+      .refine((a) => new Set(a).size === a.length, "must be a non-empty list of distinct \"pop\" / \"random\"")
+      .optional(),
+    budget: z
+      .object({ maxCandidates: posInt(), maxSeconds: z.number().positive("must be a positive number of seconds or null").nullable(), patience: posInt() })
+      .partial()
+      .strict()
+      .optional(),
+    objective: z.enum(METRICS).optional(),
+    workers: z.union([z.literal("auto"), nonNegInt()]).optional(),
+    outDir: z.string().min(1, "must be a folder path").optional(),
+    // Checked by the schema of its kind (analyticEvaluatorSchema / trainEvaluatorSchema).
+    evaluator: z.record(z.unknown()).optional(),
+  })
+  .strict();
 
 /**
  * Validates a search config (from JSON) and fills defaults. Errors name the file (`where`), the
  * key and the problem. The evaluator's `train` block is checked by the trainer when it runs.
  */
 export function resolveSearchConfig(raw: unknown, where = "search config"): SearchConfig {
-  if (!isObj(raw)) throw new Error(`${where}: expected a JSON object`);
-  const d = DEFAULT_SEARCH_CONFIG;
-  checkKeys(raw, ["name", "seed", "backend", "space", "strategies", "budget", "objective", "workers", "outDir", "evaluator", "description"], where, "");
-  const name = raw.name ?? d.name;
-  if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) fail(where, "name", `expected a file-name-safe string, got ${JSON.stringify(name)}`);
-  const seed = raw.seed === undefined ? d.seed : posInt(raw.seed, where, "seed", true);
-  const backend = raw.backend ?? d.backend;
-  if (typeof backend !== "string") fail(where, "backend", "expected a string");
-  const space = resolveSpace(raw.space ?? {}, `${where}: key \`space\``);
-  const strategies = (raw.strategies ?? d.strategies) as unknown;
-  if (!Array.isArray(strategies) || !strategies.length || strategies.some((s) => s !== "pop" && s !== "random") || new Set(strategies).size !== strategies.length) {
-    fail(where, "strategies", `expected a non-empty list of distinct "pop" / "random", got ${JSON.stringify(strategies)}`);
+  if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    const k = (raw as Json).evaluator as Json | undefined;
+    // A kind that is neither evaluator: one clear message instead of both union branches' issues.
+    if (k && typeof k === "object" && k.kind !== undefined && k.kind !== "train" && k.kind !== "analytic") {
+      throw new Error(`${where}: key \`evaluator.kind\`: must be "train" or "analytic" (got ${JSON.stringify(k.kind)})`);
+    }
   }
-  const b = (raw.budget ?? {}) as unknown;
-  if (!isObj(b)) fail(where, "budget", "expected an object");
-  checkKeys(b, ["maxCandidates", "maxSeconds", "patience"], where, "budget.");
+  const c = parseInput(searchConfigSchema, raw, where);
+  const d = DEFAULT_SEARCH_CONFIG;
+  const rawEvaluator = c.evaluator ?? d.evaluator;
+  const e = rawEvaluator.kind === "analytic" ? parseInput(analyticEvaluatorSchema, rawEvaluator, where, "evaluator") : parseInput(trainEvaluatorSchema, rawEvaluator, where, "evaluator");
+  const backend = c.backend ?? d.backend;
+  const space = resolveSpace(c.space ?? {}, where);
   const budget = {
-    maxCandidates: b.maxCandidates === undefined ? d.budget.maxCandidates : posInt(b.maxCandidates, where, "budget.maxCandidates"),
-    maxSeconds: b.maxSeconds === undefined || b.maxSeconds === null ? (b.maxSeconds === null ? Infinity : d.budget.maxSeconds) : (b.maxSeconds as number),
-    patience: b.patience === undefined ? d.budget.patience : posInt(b.patience, where, "budget.patience"),
+    maxCandidates: c.budget?.maxCandidates ?? d.budget.maxCandidates,
+    maxSeconds: c.budget?.maxSeconds === null ? Infinity : (c.budget?.maxSeconds ?? d.budget.maxSeconds),
+    patience: c.budget?.patience ?? d.budget.patience,
   };
-  if (!(typeof budget.maxSeconds === "number" && budget.maxSeconds > 0)) fail(where, "budget.maxSeconds", `expected a positive number of seconds or null, got ${JSON.stringify(b.maxSeconds)}`);
-  const objective = raw.objective ?? d.objective;
-  const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"];
-  if (typeof objective !== "string" || !METRICS.includes(objective)) fail(where, "objective", `expected one of ${METRICS.join(", ")}, got ${JSON.stringify(objective)}`);
-  const workers = raw.workers ?? d.workers;
-  if (workers !== "auto") posInt(workers, where, "workers", true);
-  const outDir = raw.outDir ?? d.outDir;
-  if (typeof outDir !== "string" || !outDir) fail(where, "outDir", "expected a folder path");
-  const e = (raw.evaluator ?? d.evaluator) as unknown;
-  if (!isObj(e)) fail(where, "evaluator", "expected an object");
   let evaluator: EvaluatorConfig;
   if (e.kind === "analytic") {
-    checkKeys(e, ["kind", "noise", "delayMs", "msPerMMac", "msPerOp"], where, "evaluator.");
-    evaluator = e as unknown as EvaluatorConfig;
-  } else if (e.kind === "train" || e.kind === undefined) {
-    checkKeys(e, ["kind", "data", "folds", "subsample", "train", "model", "latency", "backend"], where, "evaluator.");
+    evaluator = e as EvaluatorConfig;
+  } else {
     const de = d.evaluator as { kind: "train" } & TrainEvaluatorOptions;
-    const folds = { ...de.folds, ...(isObj(e.folds) ? e.folds : {}) };
-    if (e.folds !== undefined && !isObj(e.folds)) fail(where, "evaluator.folds", "expected an object");
-    if (isObj(e.folds)) checkKeys(e.folds, ["k", "fold", "seed", "innerValFraction"], where, "evaluator.folds.");
-    posInt(folds.k, where, "evaluator.folds.k");
-    posInt(folds.fold, where, "evaluator.folds.fold", true);
-    if (folds.fold >= folds.k) fail(where, "evaluator.folds.fold", `must be below folds.k (${folds.k})`);
-    if (!(folds.innerValFraction > 0 && folds.innerValFraction < 1)) fail(where, "evaluator.folds.innerValFraction", "expected a fraction in (0, 1)");
-    const data = (e.data ?? de.data) as unknown;
-    if (!isObj(data)) fail(where, "evaluator.data", "expected an object");
-    checkKeys(data, ["dataset", "options", "module", "exportName"], where, "evaluator.data.");
-    if (data.dataset !== undefined && typeof data.dataset !== "string") fail(where, "evaluator.data.dataset", "expected a dataset name (demo, lidc-slices)");
-    if (data.options !== undefined && !isObj(data.options)) fail(where, "evaluator.data.options", "expected an object");
-    if (data.module === undefined) checkDatasetOptions((data.dataset as string | undefined) ?? "demo", data.options ?? {}, where, "evaluator.data.options");
-    if (e.train !== undefined && !isObj(e.train)) fail(where, "evaluator.train", "expected an object (a partial training config)");
-    if (e.latency !== undefined && !isObj(e.latency)) fail(where, "evaluator.latency", "expected an object");
-    if (isObj(e.latency)) checkKeys(e.latency, ["inputSize", "batchSizes", "warmup", "repeats", "maxMsPerBatch", "minRepeats", "seed"], where, "evaluator.latency.");
-    // null: no subsampling (lets an override drop a file's subsample)
-    if (e.subsample !== undefined && e.subsample !== null) {
-      if (!isObj(e.subsample)) fail(where, "evaluator.subsample", "expected { train?, val? }");
-      checkKeys(e.subsample, ["train", "val"], where, "evaluator.subsample.");
-      for (const k of ["train", "val"]) if (e.subsample[k] !== undefined) posInt(e.subsample[k], where, `evaluator.subsample.${k}`);
-      if (e.subsample.train !== undefined && (e.subsample.train as number) < 2) fail(where, "evaluator.subsample.train", "needs at least 2 samples (one per class)");
-    }
+    const te = e as z.infer<typeof trainEvaluatorSchema>;
+    const data = (te.data ?? de.data) as TrainEvaluatorOptions["data"];
+    const folds = { ...de.folds, ...(te.folds ?? {}) };
+    if (folds.fold >= folds.k) throw new Error(`${where}: key \`evaluator.folds.fold\`: must be below folds.k (${folds.k}) (got ${folds.fold})`);
+    if (data.module === undefined) checkDatasetOptions(data.dataset ?? "demo", data.options ?? {}, where, "evaluator.data.options");
     evaluator = {
       kind: "train",
-      subsample: e.subsample === null ? undefined : ((e.subsample as TrainEvaluatorOptions["subsample"]) ?? undefined),
-      data: data as unknown as TrainEvaluatorOptions["data"],
+      subsample: te.subsample ?? undefined,
+      data,
       folds,
-      train: { ...de.train, ...((e.train as Json | undefined) ?? {}) },
-      model: (e.model as TrainEvaluatorOptions["model"]) ?? {},
-      latency: { ...de.latency, ...((e.latency as Json | undefined) ?? {}) },
-      backend: (e.backend as string | undefined) ?? backend,
+      train: { ...de.train, ...((te.train as Json | undefined) ?? {}) },
+      model: te.model ?? {},
+      latency: { ...de.latency, ...(te.latency ?? {}) },
+      backend: te.backend ?? backend,
     };
-  } else {
-    fail(where, "evaluator.kind", `expected "train" or "analytic", got ${JSON.stringify(e.kind)}`);
   }
-  return { name, seed, backend, space, strategies: strategies as SearchStrategy[], budget, objective, workers: workers as number | "auto", outDir, evaluator };
+  return {
+    name: c.name ?? d.name,
+    seed: c.seed ?? d.seed,
+    backend,
+    space,
+    strategies: (c.strategies ?? d.strategies) as SearchStrategy[],
+    budget,
+    objective: c.objective ?? d.objective,
+    workers: c.workers ?? d.workers,
+    outDir: c.outDir ?? d.outDir,
+    evaluator,
+  };
 }
 
 /** Reads and resolves a search config file; errors name the file. */

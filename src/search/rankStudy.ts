@@ -17,6 +17,7 @@ import type { NoduleDataset } from "../data/sample";
 import { spearmanWithCI, SpearmanWithCI } from "../metrics/spearman";
 import { resolveConfig } from "../models/registry";
 import { writeJsonAtomic } from "../util/atomic";
+import { parseInput, safeName, z } from "../util/schema";
 import { gitCommit } from "../util/provenance";
 import { createRng } from "../util/rng";
 import { AblationConfig, AblationRow, runAblation, withOverrides } from "../train/ablation";
@@ -101,74 +102,65 @@ export interface RankStudyResults {
   complete: boolean;
 }
 
-function fail(where: string, key: string, problem: string): never {
-  throw new Error(`${where}: key \`${key}\`: ${problem}`);
-}
-const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const scoreSchema = z
+  .object({
+    name: z.string().min(1),
+    searchConfig: z.string().refine((f) => fs.existsSync(f), (f) => ({ message: `search config file not found: ${JSON.stringify(f)}` })),
+    set: z.record(z.unknown()).default({}),
+    seeds: z.array(z.number().int()).min(1, "must be a non-empty list of integer seeds").optional(),
+    note: z.string().default(""),
+  })
+  .strict();
+
+/** The schema of a rank-study config (configs/rank-study-*.json). */
+export const rankStudyConfigSchema = z
+  .object({
+    name: safeName,
+    description: z.string().default(""),
+    seed: z.number().int(),
+    space: z.unknown().optional(),
+    architectures: z.number().int().min(3, "must be >= 3: a rank correlation needs at least 3 architectures"),
+    references: z.array(z.string()).default([]),
+    scores: z.array(scoreSchema).min(1, "must be a non-empty list of {name, searchConfig, set}"),
+    full: z
+      .object({
+        base: z.record(z.unknown()),
+        epochs: z.number().int().positive(),
+        folds: z.array(z.number().int().nonnegative()).min(1, "must be a non-empty list of test-fold indices"),
+      })
+      .strict(),
+    ruler: z.object({ name: z.string().min(1), metaKey: z.string().min(1) }).strict(),
+    outDir: z.string().min(1),
+    resultsFile: z.string().min(1),
+    bootstrapResamples: z.number().int().positive().default(1000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    c.scores.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: "custom", path: ["scores", i, "name"], message: `"${s.name}" appears twice` });
+      names.add(s.name);
+    });
+    c.references.forEach((r, i) => {
+      try {
+        resolveConfig(archString(r));
+      } catch (e) {
+        ctx.addIssue({ code: "custom", path: ["references", i], message: (e as Error).message });
+      }
+    });
+  });
 
 /** Validates a rank-study config; errors name the file, the key and the problem. */
 export function resolveRankStudyConfig(raw: unknown, where = "rank-study config"): RankStudyConfig {
-  if (!isObj(raw)) throw new Error(`${where}: expected a JSON object`);
-  const known = ["name", "description", "seed", "space", "architectures", "references", "scores", "full", "ruler", "outDir", "resultsFile", "bootstrapResamples"];
-  for (const k of Object.keys(raw)) if (!known.includes(k)) fail(where, k, `unknown key (known: ${known.join(", ")})`);
-  const str = (k: string) => (typeof raw[k] === "string" && (raw[k] as string).length ? (raw[k] as string) : fail(where, k, "must be a non-empty string"));
-  const posInt = (v: unknown, k: string) => (Number.isInteger(v) && (v as number) > 0 ? (v as number) : fail(where, k, `must be a positive integer (got ${JSON.stringify(v)})`));
-  const name = str("name");
-  const seed = Number.isInteger(raw.seed) ? (raw.seed as number) : fail(where, "seed", "must be an integer");
-  const space = resolveSpace(raw.space ?? {}, `${where}: space`);
-  const architectures = posInt(raw.architectures, "architectures");
-  if (architectures < 3) fail(where, "architectures", "needs at least 3 architectures for a rank correlation");
-  const references = raw.references === undefined ? [] : raw.references;
-  if (!Array.isArray(references) || !references.every((r) => typeof r === "string")) fail(where, "references", "must be a list of registry names or search ids");
-  for (const [i, r] of (references as string[]).entries()) {
-    try {
-      resolveConfig(archString(r));
-    } catch (e) {
-      fail(where, `references[${i}]`, (e as Error).message);
-    }
-  }
-  if (!Array.isArray(raw.scores) || !raw.scores.length) fail(where, "scores", "must be a non-empty list of {name, searchConfig, set}");
-  const names = new Set<string>();
-  const scores = (raw.scores as unknown[]).map((s, i): RankStudyScore => {
-    const key = `scores[${i}]`;
-    if (!isObj(s)) fail(where, key, "must be an object {name, searchConfig, set, seeds?, note?}");
-    for (const k of Object.keys(s)) if (!["name", "searchConfig", "set", "seeds", "note"].includes(k)) fail(where, `${key}.${k}`, "unknown key (known: name, searchConfig, set, seeds, note)");
-    if (typeof s.name !== "string" || !s.name) fail(where, `${key}.name`, "must be a non-empty string");
-    if (names.has(s.name)) fail(where, `${key}.name`, `"${s.name}" appears twice`);
-    names.add(s.name);
-    if (typeof s.searchConfig !== "string" || !fs.existsSync(s.searchConfig)) fail(where, `${key}.searchConfig`, `search config file not found: ${JSON.stringify(s.searchConfig)}`);
-    const set = s.set === undefined ? {} : s.set;
-    if (!isObj(set)) fail(where, `${key}.set`, "must be an object of dotted evaluator overrides");
-    const seeds = s.seeds === undefined ? [seed] : s.seeds;
-    if (!Array.isArray(seeds) || !seeds.length || !seeds.every((v) => Number.isInteger(v))) fail(where, `${key}.seeds`, "must be a non-empty list of integer seeds");
-    const out: RankStudyScore = { name: s.name, searchConfig: s.searchConfig, set, seeds: seeds as number[], note: typeof s.note === "string" ? s.note : "" };
-    scoreEvaluator(out, `${where}: ${key}`); // resolves now, so a bad override fails before any training
+  const c = parseInput(rankStudyConfigSchema, raw, where);
+  const space = resolveSpace(c.space ?? {}, where);
+  const scores: RankStudyScore[] = c.scores.map((s, i) => {
+    const out: RankStudyScore = { name: s.name, searchConfig: s.searchConfig, set: s.set, seeds: s.seeds ?? [c.seed], note: s.note };
+    scoreEvaluator(out, `${where}: scores[${i}]`); // resolves now, so a bad override fails before any training
     return out;
   });
-  const full = raw.full;
-  if (!isObj(full)) fail(where, "full", "must be an object {base, epochs, folds}");
-  for (const k of Object.keys(full)) if (!["base", "epochs", "folds"].includes(k)) fail(where, `full.${k}`, "unknown key (known: base, epochs, folds)");
-  if (!isObj(full.base)) fail(where, "full.base", "must be a training config object");
-  resolveTrainConfig(full.base as RawTrainConfig, `${where}: full.base`);
-  const epochs = posInt(full.epochs, "full.epochs");
-  if (!Array.isArray(full.folds) || !full.folds.length || !full.folds.every((f) => Number.isInteger(f) && f >= 0)) fail(where, "full.folds", "must be a non-empty list of test-fold indices");
-  const ruler = raw.ruler;
-  if (!isObj(ruler) || typeof ruler.name !== "string" || typeof ruler.metaKey !== "string") fail(where, "ruler", "must be {name, metaKey}");
-  const bootstrapResamples = raw.bootstrapResamples === undefined ? 1000 : posInt(raw.bootstrapResamples, "bootstrapResamples");
-  return {
-    name,
-    description: typeof raw.description === "string" ? raw.description : "",
-    seed,
-    space,
-    architectures,
-    references: references as string[],
-    scores,
-    full: { base: full.base as RawTrainConfig, epochs, folds: full.folds as number[] },
-    ruler: { name: ruler.name, metaKey: ruler.metaKey },
-    outDir: str("outDir"),
-    resultsFile: str("resultsFile"),
-    bootstrapResamples,
-  };
+  resolveTrainConfig(c.full.base as RawTrainConfig, `${where}: full.base`);
+  return { ...c, space, scores, full: { ...c.full, base: c.full.base as RawTrainConfig } };
 }
 
 /** Reads and resolves a rank-study config file; errors name the file. */

@@ -1,4 +1,5 @@
 import type { Rng } from "../util/rng";
+import { parseInput, z } from "../util/schema";
 
 /**
  * One point of the NAS-Lung search space: the fixed stem and three stages, each a list of
@@ -33,37 +34,34 @@ export const DEFAULT_SPACE: Readonly<SearchSpaceConfig> = Object.freeze({
 /** Number of stages in a ConvRes network (fixed by the architecture). */
 export const NUM_STAGES = 3;
 
+const spacePosInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
+
+/** The schema of a (possibly partial) space config; omitted keys take DEFAULT_SPACE's values. */
+export const searchSpaceSchema = z
+  .object({
+    widths: z
+      .array(spacePosInt())
+      .min(1, "must be a non-empty list of positive integers")
+      .refine((w) => w.every((v, i) => i === 0 || v > w[i - 1]), (w) => ({ message: `must be strictly increasing (got ${JSON.stringify(w)})` })),
+    minBlocks: z.number().int().min(NUM_STAGES, `must be an integer >= ${NUM_STAGES} (one block per stage)`),
+    maxBlocks: z.number().int("must be an integer >= minBlocks"),
+    stem: z.tuple([spacePosInt(), spacePosInt()], { invalid_type_error: "must be two positive integers [stem1, stem2]" }),
+  })
+  .partial()
+  .strict();
+
 /**
- * Validates a (possibly partial) space config from JSON and fills defaults; errors name the
- * field (`where` is the file or key path shown to the user) and the problem.
+ * Validates a (possibly partial) space config from JSON and fills defaults; errors name `where`
+ * (the file), the key path under `prefix` and the problem.
  */
-export function resolveSpace(raw: unknown = {}, where = "space"): SearchSpaceConfig {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${where}: expected an object`);
-  const r = raw as Record<string, unknown>;
-  for (const k of Object.keys(r)) {
-    if (!["widths", "minBlocks", "maxBlocks", "stem"].includes(k)) throw new Error(`${where}.${k}: unknown key (expected widths, minBlocks, maxBlocks, stem)`);
-  }
-  const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  const widths = (r.widths ?? DEFAULT_SPACE.widths) as unknown;
-  if (!Array.isArray(widths) || widths.length === 0 || !widths.every(posInt)) {
-    throw new Error(`${where}.widths: expected a non-empty array of positive integers, got ${JSON.stringify(widths)}`);
-  }
-  for (let i = 1; i < widths.length; i++) {
-    if (widths[i] <= widths[i - 1]) throw new Error(`${where}.widths: must be strictly increasing, got ${JSON.stringify(widths)}`);
-  }
+export function resolveSpace(raw: unknown = {}, where = "space config", prefix = "space"): SearchSpaceConfig {
+  const r = parseInput(searchSpaceSchema, raw, where, prefix);
+  const widths = r.widths ?? DEFAULT_SPACE.widths;
   const minBlocks = r.minBlocks ?? DEFAULT_SPACE.minBlocks;
   const maxBlocks = r.maxBlocks ?? DEFAULT_SPACE.maxBlocks;
-  if (!posInt(minBlocks) || (minBlocks as number) < NUM_STAGES) {
-    throw new Error(`${where}.minBlocks: expected an integer >= ${NUM_STAGES} (one block per stage), got ${JSON.stringify(minBlocks)}`);
-  }
-  if (!posInt(maxBlocks) || (maxBlocks as number) < (minBlocks as number)) {
-    throw new Error(`${where}.maxBlocks: expected an integer >= minBlocks (${minBlocks}), got ${JSON.stringify(maxBlocks)}`);
-  }
-  const stem = (r.stem ?? DEFAULT_SPACE.stem) as unknown;
-  if (!Array.isArray(stem) || stem.length !== 2 || !stem.every(posInt)) {
-    throw new Error(`${where}.stem: expected two positive integers [stem1, stem2], got ${JSON.stringify(stem)}`);
-  }
-  return { widths: [...widths], minBlocks: minBlocks as number, maxBlocks: maxBlocks as number, stem: [stem[0], stem[1]] };
+  if (maxBlocks < minBlocks) throw new Error(`${where}: key \`${prefix ? `${prefix}.` : ""}maxBlocks\`: must be an integer >= minBlocks (${minBlocks}) (got ${maxBlocks})`);
+  const stem = r.stem ?? DEFAULT_SPACE.stem;
+  return { widths: [...widths], minBlocks, maxBlocks, stem: [stem[0], stem[1]] };
 }
 
 /** Binomial coefficient C(n, k) (exact for the small arguments used here). */

@@ -21,7 +21,8 @@ import { auc } from "../metrics/auc";
 import { pairedAucDifference, PairedAucDifference } from "../metrics/pairedAuc";
 import { writeJsonAtomic } from "../util/atomic";
 import { gitCommit } from "../util/provenance";
-import { ConfigError, RawTrainConfig, resolveTrainConfig, TrainConfig } from "./config";
+import { RawTrainConfig, resolveTrainConfig, TrainConfig } from "./config";
+import { parseInput, safeName, z } from "../util/schema";
 import { loadDatasetByName } from "./datasets";
 import type { FoldResult } from "./crossValidate";
 import { runTraining } from "./run";
@@ -112,7 +113,6 @@ export interface AblationResults {
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** Applies dotted overrides to a config object (a copy). */
 export function withOverrides(base: Json, set: Record<string, unknown>): Json {
@@ -129,61 +129,63 @@ export function withOverrides(base: Json, set: Record<string, unknown>): Json {
   return out;
 }
 
-/** Validates an ablation config object; errors name the file and key. */
+const variantSchema = z
+  .object({
+    name: safeName,
+    factor: z.string().min(1, "must name the factor the variant changes"),
+    set: z
+      .record(z.unknown())
+      .default({})
+      .superRefine((set, ctx) => {
+        for (const k of Object.keys(set))
+          if (["epochs", "folds.run", "seed"].includes(k)) ctx.addIssue({ code: "custom", path: [k], message: "is set by the stage (epochs, folds) or the base config (seed), not by a variant" });
+      }),
+    note: z.string().default(""),
+  })
+  .strict();
+
+/** The schema of an ablation config (configs/ablation-*.json). */
+export const ablationConfigSchema = z
+  .object({
+    name: safeName,
+    description: z.string().default(""),
+    base: z.record(z.unknown()),
+    variants: z.array(variantSchema).min(1, "must be a non-empty list"),
+    stages: z
+      .array(
+        z
+          .object({
+            epochs: z.number().int("must be a positive integer").positive("must be a positive integer"),
+            folds: z.array(z.number().int().nonnegative()).min(1, "must be a non-empty list of fold indices"),
+            keep: z.number().int("must be null or a positive integer").positive("must be null or a positive integer").nullable().default(null),
+          })
+          .strict(),
+      )
+      .min(1, "must be a non-empty list of {epochs, folds, keep}"),
+    ruler: z.object({ name: z.string().min(1), metaKey: z.string().min(1) }).strict(),
+    outDir: z.string().min(1, "must be a path"),
+    resultsFile: z.string().min(1, "must be a path"),
+    bootstrapResamples: z.number().int().min(10, "must be an integer >= 10").default(1000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.variants.forEach((v, i) => {
+      if (seen.has(v.name)) ctx.addIssue({ code: "custom", path: ["variants", i, "name"], message: `"${v.name}" appears twice` });
+      seen.add(v.name);
+    });
+  });
+
+/**
+ * Validates an ablation config object; errors name the file and key. The base and every
+ * variant's config are resolved as training configs here, so a bad override is named before any
+ * training starts.
+ */
 export function resolveAblationConfig(raw: unknown, where = "ablation config"): AblationConfig {
-  const fail = (key: string, problem: string): never => {
-    throw new ConfigError(where, key, problem);
-  };
-  if (!isObj(raw)) return fail("(root)", "expected a JSON object");
-  const known = ["name", "description", "base", "variants", "stages", "ruler", "outDir", "resultsFile", "bootstrapResamples"];
-  for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, `unknown key (known: ${known.join(", ")})`);
-  const name = raw.name;
-  if (typeof name !== "string" || !SAFE_NAME.test(name)) fail("name", "must be a non-empty string of letters, digits, . _ -");
-  if (!isObj(raw.base)) fail("base", "must be a training config object");
-  const base = raw.base as Json;
-  resolveTrainConfig(base, `${where} (key \`base\`)`);
-  if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail("variants", "must be a non-empty list");
-  const seen = new Set<string>();
-  const variants = (raw.variants as unknown[]).map((v, i) => {
-    const key = `variants[${i}]`;
-    if (!isObj(v)) return fail(key, "must be an object {name, factor, set}");
-    if (typeof v.name !== "string" || !SAFE_NAME.test(v.name)) fail(`${key}.name`, "must be a string of letters, digits, . _ -");
-    if (seen.has(v.name as string)) fail(`${key}.name`, `"${v.name}" appears twice`);
-    seen.add(v.name as string);
-    if (typeof v.factor !== "string" || !v.factor) fail(`${key}.factor`, "must name the factor the variant changes");
-    const set = v.set === undefined ? {} : v.set;
-    if (!isObj(set)) fail(`${key}.set`, "must be an object of dotted config keys");
-    for (const k of Object.keys(set as Json)) if (["epochs", "folds.run", "seed"].includes(k)) fail(`${key}.set.${k}`, "is set by the stage (epochs, folds) or the base config (seed), not by a variant");
-    // The variant's config must resolve (unknown keys and bad values are named here, not later).
-    resolveTrainConfig(withOverrides(base, set as Json), `${where} (${key} "${v.name}")`);
-    return { name: v.name as string, factor: v.factor as string, set: set as Json, note: typeof v.note === "string" ? v.note : "" };
-  });
-  if (!Array.isArray(raw.stages) || raw.stages.length === 0) fail("stages", "must be a non-empty list of {epochs, folds, keep}");
-  const stages = (raw.stages as unknown[]).map((s, i) => {
-    const key = `stages[${i}]`;
-    if (!isObj(s)) return fail(key, "must be an object {epochs, folds, keep}");
-    if (typeof s.epochs !== "number" || !Number.isInteger(s.epochs) || s.epochs < 1) fail(`${key}.epochs`, "must be a positive integer");
-    if (!Array.isArray(s.folds) || !s.folds.length || !s.folds.every((f) => Number.isInteger(f) && f >= 0)) fail(`${key}.folds`, "must be a non-empty list of fold indices");
-    const keep = s.keep === undefined ? null : s.keep;
-    if (keep !== null && (typeof keep !== "number" || !Number.isInteger(keep) || keep < 1)) fail(`${key}.keep`, "must be null or a positive integer");
-    return { epochs: s.epochs as number, folds: s.folds as number[], keep: keep as number | null };
-  });
-  const ruler = raw.ruler;
-  if (!isObj(ruler) || typeof ruler.name !== "string" || typeof ruler.metaKey !== "string") fail("ruler", 'must be {"name": ..., "metaKey": ...} naming a numeric sample meta field');
-  for (const k of ["outDir", "resultsFile"] as const) if (typeof raw[k] !== "string" || !(raw[k] as string).length) fail(k, "must be a path");
-  const B = raw.bootstrapResamples ?? 1000;
-  if (typeof B !== "number" || !Number.isInteger(B) || B < 10) fail("bootstrapResamples", "must be an integer >= 10");
-  return {
-    name: name as string,
-    description: typeof raw.description === "string" ? raw.description : "",
-    base,
-    variants,
-    stages,
-    ruler: { name: (ruler as Json).name as string, metaKey: (ruler as Json).metaKey as string },
-    outDir: raw.outDir as string,
-    resultsFile: raw.resultsFile as string,
-    bootstrapResamples: B as number,
-  };
+  const c = parseInput(ablationConfigSchema, raw, where);
+  resolveTrainConfig(c.base, `${where} (key \`base\`)`);
+  c.variants.forEach((v, i) => resolveTrainConfig(withOverrides(c.base, v.set), `${where} (variants[${i}] "${v.name}")`));
+  return c as AblationConfig;
 }
 
 /** Reads and validates an ablation config file. */

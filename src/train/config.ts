@@ -1,4 +1,5 @@
 import { checkDatasetOptions } from "./datasets";
+import { finite, parseInput, safeName, z } from "../util/schema";
 import * as fs from "fs";
 import { AugmentConfig, referenceAugment } from "../augment/compose";
 
@@ -221,14 +222,83 @@ function merge(base: unknown, raw: unknown, key: string, where: string): unknown
   return raw;
 }
 
-function need(cond: boolean, where: string, key: string, problem: string): void {
-  if (!cond) throw new ConfigError(where, key, problem);
-}
-const isInt = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
-const isNum = (v: unknown, min: number) => typeof v === "number" && Number.isFinite(v) && v >= min;
-function oneOf(v: unknown, opts: readonly string[], where: string, key: string): void {
-  need(typeof v === "string" && opts.includes(v), where, key, `must be one of ${opts.map((o) => `"${o}"`).join(", ")} (got ${JSON.stringify(v)})`);
-}
+const nonNeg = () => finite().nonnegative();
+const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer");
+const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
+const fraction01 = () => finite().min(0).max(1);
+
+/**
+ * The schema of a resolved training config (after defaults are merged in): every key's type,
+ * range and enum, and the rules between keys. One declaration, in the validation layer's format
+ * (`<file>: key \`optimizer.lr\`: must be > 0 (got -1)`).
+ */
+export const trainConfigSchema = z
+  .object({
+    name: safeName,
+    description: z.string(),
+    dataset: z.string().min(1, "must be a dataset name (demo, lidc-slices, size-only)"),
+    datasetOptions: z.record(z.unknown()),
+    arch: z.string().min(1, "must be a registry name or a config string"),
+    attention: z.enum(["reference", "cbam", "none"]),
+    head: z.enum(["asoftmax", "linear"]),
+    loss: z.enum(["asoftmax", "asoftmax-reference", "softmax"]),
+    classWeight: z.enum(["none", "balanced"]),
+    asoftmax: z.object({ lambdaMin: nonNeg(), lambdaBase: nonNeg(), gamma: nonNeg(), power: nonNeg() }).strict(),
+    optimizer: z
+      .object({
+        name: z.enum(["sgd", "adam"]),
+        lr: finite().gt(0, "must be a positive number"),
+        momentum: finite().min(0).lt(1, "must be in [0, 1)"),
+        beta1: finite().min(0).lt(1, "must be in [0, 1)"),
+        beta2: finite().min(0).lt(1, "must be in [0, 1)"),
+        weightDecay: nonNeg(),
+      })
+      .strict(),
+    schedule: z
+      .object({
+        name: z.enum(["reference", "constant", "step", "cosine"]),
+        decayEpochs: posInt(),
+        milestones: z.array(nonNegInt()),
+        gamma: nonNeg(),
+        minLr: nonNeg(),
+        warmupEpochs: nonNegInt(),
+      })
+      .strict(),
+    epochs: posInt(),
+    batchSize: posInt(),
+    evalBatchSize: posInt(),
+    seed: nonNegInt(),
+    preprocessing: z.enum(["none", "standardize"]),
+    augment: z
+      .object({
+        enabled: z.boolean(),
+        crop: z.union([z.literal(false), z.object({ padding: nonNegInt(), fill: finite(), mode: z.enum(["reference", "symmetric"]) }).strict()]),
+        flipProb: fraction01(),
+        rotate90: fraction01(),
+        zeroOut: z.union([z.literal(false), z.object({ size: nonNegInt(), value: finite() }).strict()]),
+      })
+      .strict(),
+    folds: z
+      .object({
+        scheme: z.enum(["auto", "grouped", "predefined"]),
+        k: z.number().int().min(2),
+        run: z.array(nonNegInt()).min(1, "must be null or a non-empty list of fold indices").nullable(),
+        innerValFraction: finite().gt(0, "must be in (0, 1)").lt(1, "must be in (0, 1)"),
+      })
+      .strict(),
+    earlyStopping: z.object({ patience: posInt().nullable(), selectBy: z.enum(["auc", "accuracy", "loss"]) }).strict(),
+    backend: z.string(),
+    prefetch: z.enum(["auto", "worker", "inline"]),
+    tta: z.enum(["none", "flips"]),
+    calibration: z.enum(["none", "platt"]),
+    bootstrapResamples: posInt(),
+    progress: z.enum(["auto", "bar", "log", "none"]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.loss !== "softmax" && c.head !== "asoftmax") ctx.addIssue({ code: "custom", path: ["loss"], message: `"${c.loss}" needs head "asoftmax" (got head "${c.head}")` });
+    if (c.epochs > 0 && c.schedule.warmupEpochs >= c.epochs) ctx.addIssue({ code: "custom", path: ["schedule", "warmupEpochs"], message: `must be smaller than epochs (${c.epochs})` });
+  });
 
 /**
  * Fills defaults into a raw config object and validates every key. Errors name `where` (the
@@ -239,62 +309,8 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   if (!isObj(raw)) throw new ConfigError(where, "(root)", "expected a JSON object");
   const r: Json = { ...raw };
   if (Array.isArray(r.arch)) r.arch = JSON.stringify(r.arch);
-  const c = merge(JSON.parse(JSON.stringify(DEFAULT_TRAIN_CONFIG)), r, "", where) as TrainConfig;
-
-  need(typeof c.name === "string" && /^[A-Za-z0-9._-]+$/.test(c.name), where, "name", "must be a non-empty string of letters, digits, . _ -");
-  need(typeof c.description === "string", where, "description", "must be a string");
-  need(typeof c.dataset === "string" && c.dataset.length > 0, where, "dataset", `must be a dataset name ("demo" or "lidc-slices")`);
-  need(isObj(c.datasetOptions), where, "datasetOptions", "must be an object");
+  const c = parseInput(trainConfigSchema, merge(JSON.parse(JSON.stringify(DEFAULT_TRAIN_CONFIG)), r, "", where), where) as TrainConfig;
   checkDatasetOptions(c.dataset, c.datasetOptions, where);
-  need(typeof c.arch === "string" && c.arch.length > 0, where, "arch", "must be a registry name or a config string");
-  oneOf(c.attention, ["reference", "cbam", "none"], where, "attention");
-  oneOf(c.head, ["asoftmax", "linear"], where, "head");
-  oneOf(c.loss, ["asoftmax", "asoftmax-reference", "softmax"], where, "loss");
-  oneOf(c.classWeight, ["none", "balanced"], where, "classWeight");
-  need(!(c.loss !== "softmax" && c.head !== "asoftmax"), where, "loss", `"${c.loss}" needs head "asoftmax" (got head "${c.head}")`);
-  for (const k of ["lambdaMin", "lambdaBase", "gamma", "power"] as const) need(isNum(c.asoftmax[k], 0), where, `asoftmax.${k}`, "must be a non-negative number");
-  oneOf(c.optimizer.name, ["sgd", "adam"], where, "optimizer.name");
-  need(isNum(c.optimizer.lr, 0) && c.optimizer.lr > 0, where, "optimizer.lr", "must be a positive number");
-  need(isNum(c.optimizer.momentum, 0) && c.optimizer.momentum < 1, where, "optimizer.momentum", "must be in [0, 1)");
-  need(isNum(c.optimizer.beta1, 0) && c.optimizer.beta1 < 1, where, "optimizer.beta1", "must be in [0, 1)");
-  need(isNum(c.optimizer.beta2, 0) && c.optimizer.beta2 < 1, where, "optimizer.beta2", "must be in [0, 1)");
-  need(isNum(c.optimizer.weightDecay, 0), where, "optimizer.weightDecay", "must be a non-negative number");
-  oneOf(c.schedule.name, ["reference", "constant", "step", "cosine"], where, "schedule.name");
-  need(isInt(c.schedule.decayEpochs, 1), where, "schedule.decayEpochs", "must be a positive integer");
-  need(Array.isArray(c.schedule.milestones) && c.schedule.milestones.every((m) => isInt(m, 0)), where, "schedule.milestones", "must be a list of epoch numbers");
-  need(isNum(c.schedule.gamma, 0), where, "schedule.gamma", "must be a non-negative number");
-  need(isNum(c.schedule.minLr, 0), where, "schedule.minLr", "must be a non-negative number");
-  need(isInt(c.schedule.warmupEpochs, 0), where, "schedule.warmupEpochs", "must be a non-negative integer");
-  need(isInt(c.epochs, 1), where, "epochs", `must be a positive integer (got ${JSON.stringify(c.epochs)})`);
-  need(c.schedule.warmupEpochs < c.epochs, where, "schedule.warmupEpochs", `must be smaller than epochs (${c.epochs})`);
-  need(isInt(c.batchSize, 1), where, "batchSize", `must be a positive integer (got ${JSON.stringify(c.batchSize)})`);
-  need(isInt(c.evalBatchSize, 1), where, "evalBatchSize", "must be a positive integer");
-  need(isInt(c.seed, 0), where, "seed", "must be a non-negative integer");
-  oneOf(c.preprocessing, ["none", "standardize"], where, "preprocessing");
-  need(typeof c.augment.enabled === "boolean", where, "augment.enabled", "must be true or false");
-  if (c.augment.crop) {
-    need(isInt(c.augment.crop.padding, 0), where, "augment.crop.padding", "must be a non-negative integer");
-    need(isNum(c.augment.crop.fill, -Infinity), where, "augment.crop.fill", "must be a number");
-    oneOf(c.augment.crop.mode, ["reference", "symmetric"], where, "augment.crop.mode");
-  }
-  need(isNum(c.augment.flipProb, 0) && c.augment.flipProb <= 1, where, "augment.flipProb", "must be in [0, 1]");
-  need(isNum(c.augment.rotate90, 0) && c.augment.rotate90 <= 1, where, "augment.rotate90", "must be in [0, 1]");
-  if (c.augment.zeroOut) {
-    need(isInt(c.augment.zeroOut.size, 0), where, "augment.zeroOut.size", "must be a non-negative integer");
-    need(isNum(c.augment.zeroOut.value, -Infinity), where, "augment.zeroOut.value", "must be a number");
-  }
-  oneOf(c.folds.scheme, ["auto", "grouped", "predefined"], where, "folds.scheme");
-  need(isInt(c.folds.k, 2), where, "folds.k", "must be an integer >= 2");
-  need(c.folds.run === null || (Array.isArray(c.folds.run) && c.folds.run.length > 0 && c.folds.run.every((f) => isInt(f, 0))), where, "folds.run", "must be null or a non-empty list of fold indices");
-  need(isNum(c.folds.innerValFraction, 0) && c.folds.innerValFraction > 0 && c.folds.innerValFraction < 1, where, "folds.innerValFraction", "must be in (0, 1)");
-  need(c.earlyStopping.patience === null || isInt(c.earlyStopping.patience, 1), where, "earlyStopping.patience", "must be null or a positive integer");
-  oneOf(c.earlyStopping.selectBy, ["auc", "accuracy", "loss"], where, "earlyStopping.selectBy");
-  need(typeof c.backend === "string", where, "backend", "must be a backend name");
-  oneOf(c.prefetch, ["auto", "worker", "inline"], where, "prefetch");
-  oneOf(c.tta, ["none", "flips"], where, "tta");
-  oneOf(c.calibration, ["none", "platt"], where, "calibration");
-  need(isInt(c.bootstrapResamples, 1), where, "bootstrapResamples", "must be a positive integer");
-  oneOf(c.progress, ["auto", "bar", "log", "none"], where, "progress");
   return c;
 }
 

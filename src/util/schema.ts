@@ -36,7 +36,7 @@ function describe(issue: ZodIssue): string {
     case "unrecognized_keys":
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     case "invalid_enum_value":
-      return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}, got ${JSON.stringify(issue.received)}`;
+      return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")} (got ${JSON.stringify(issue.received)})`;
     case "invalid_literal":
       return `expected ${JSON.stringify(issue.expected)}, got ${JSON.stringify(issue.received)}`;
     case "too_small":

@@ -59,9 +59,9 @@ test("naslung ensemble --config: members from finished runs -> metrics.json with
 test("ensemble config errors name the file and key", () => {
   assert.throws(() => resolveEnsembleConfig({ runs: ["a"], searchLog: "b" }, "e.json"), /e.json: key `runs\|searchLog\|members`: give exactly one member source \(got runs, searchLog\)/);
   assert.throws(() => resolveEnsembleConfig({ runs: [] }, "e.json"), /key `runs`: must be a non-empty list/);
-  assert.throws(() => resolveEnsembleConfig({ runs: ["a"], selection: { metric: "acc" } }, "e.json"), /key `selection.metric`: must be one of accuracy/);
+  assert.throws(() => resolveEnsembleConfig({ runs: ["a"], selection: { metric: "acc" } }, "e.json"), /key `selection.metric`: must be one of "accuracy"/);
   assert.throws(() => resolveEnsembleConfig({ runs: ["a"], votes: 3 }, "e.json"), /key `votes`: unknown key/);
-  assert.throws(() => resolveEnsembleConfig({ members: [{ name: "x" }] }, "e.json"), /key `members\[0\]`: expected/);
+  assert.throws(() => resolveEnsembleConfig({ members: [{ name: "x" }] }, "e.json"), /key `members\[0\]\.arch`: is required/);
   assert.throws(() => resolveEnsembleConfig({ members: [{ name: "x", arch: "model-1" }], train: { epochs: 0 } }, "e.json"), /e.json \(train\): key `epochs`: must be a positive integer/);
   const c = resolveEnsembleConfig({ runs: ["r1"], tie: "benign" }, "e.json", "/base");
   assert.deepEqual(c.runs, ["/base/r1"]);

@@ -25,16 +25,16 @@ test("the shipped search configs load; the full-scale one uses the paper's space
 test("search config errors name the file and key", () => {
   const bad = (raw: unknown, re: RegExp) => assert.throws(() => resolveSearchConfig(raw, "cfg.json"), (e: Error) => e.message.startsWith("cfg.json") && re.test(e.message));
   bad({ strategy: "pop" }, /`strategy`: unknown key/);
-  bad({ strategies: ["pop", "bayes"] }, /`strategies`/);
+  bad({ strategies: ["pop", "bayes"] }, /`strategies\[1\]`: must be one of "pop", "random" \(got "bayes"\)/);
   bad({ budget: { patience: 0 } }, /`budget.patience`/);
   bad({ budget: { maxSeconds: -3 } }, /`budget.maxSeconds`/);
   bad({ workers: 1.5 }, /`workers`/);
-  bad({ space: { widths: [4, 4] } }, /space.*widths/);
+  bad({ space: { widths: [4, 4] } }, /key `space\.widths`: must be strictly increasing/);
   bad({ evaluator: { kind: "magic" } }, /`evaluator.kind`/);
   bad({ evaluator: { folds: { k: 5, fold: 5 } } }, /`evaluator.folds.fold`: must be below/);
   bad({ evaluator: { latency: { repeat: 3 } } }, /`evaluator.latency.repeat`: unknown key/);
   bad({ evaluator: { subsample: { train: 0 } } }, /`evaluator.subsample.train`/);
-  bad({ objective: "loss" }, /`objective`: expected one of accuracy, auc/);
+  bad({ objective: "loss" }, /`objective`: must be one of "accuracy", "auc"/);
   bad({ evaluator: { data: { source: "demo" } } }, /`evaluator.data.source`: unknown key/);
   const ok = resolveSearchConfig({ budget: { maxSeconds: null }, workers: 0 });
   assert.equal(ok.budget.maxSeconds, Infinity);

@@ -63,7 +63,7 @@ test("rank-study configs: bad keys and overrides are named before any training",
   const ok = studyConfig(dir);
   assert.doesNotThrow(() => resolveRankStudyConfig(ok, "r.json"));
   assert.throws(() => resolveRankStudyConfig({ ...ok, archs: 3 }, "r.json"), /r\.json: key `archs`: unknown key/);
-  assert.throws(() => resolveRankStudyConfig({ ...ok, architectures: 2 }, "r.json"), /key `architectures`: needs at least 3/);
+  assert.throws(() => resolveRankStudyConfig({ ...ok, architectures: 2 }, "r.json"), /key `architectures`: must be >= 3: a rank correlation needs at least 3/);
   assert.throws(() => resolveRankStudyConfig({ ...ok, scores: [{ name: "x", searchConfig: path.join(dir, "nope.json"), set: {} }] }, "r.json"), /scores\[0\]\.searchConfig`: search config file not found/);
   assert.throws(() => resolveRankStudyConfig({ ...ok, scores: [{ name: "x", searchConfig: ok.scores[0].searchConfig, set: { "folds.fold": 7 } }] }, "r.json"), /evaluator\.folds\.fold`: must be below folds\.k/);
   assert.throws(() => resolveRankStudyConfig({ ...ok, scores: [ok.scores[0], ok.scores[0]] }, "r.json"), /scores\[1\]\.name`: "small" appears twice/);

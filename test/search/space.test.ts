@@ -107,9 +107,9 @@ test("sampling is seeded and uniform over configurations, not over depths", () =
 test("space bounds come from config and bad config names the field", () => {
   const s = resolveSpace({ maxBlocks: 5, widths: [8, 16] }, "configs/x.json: space");
   assert.deepEqual(s, { widths: [8, 16], minBlocks: 3, maxBlocks: 5, stem: [4, 4] });
-  assert.throws(() => resolveSpace({ widths: [8, 4] }, "f.json: space"), /f\.json: space\.widths: must be strictly increasing/);
+  assert.throws(() => resolveSpace({ widths: [8, 4] }, "f.json"), /f\.json: key `space\.widths`: must be strictly increasing/);
   assert.throws(() => resolveSpace({ minBlocks: 2 }), /space\.minBlocks/);
   assert.throws(() => resolveSpace({ maxBlocks: 2.5 }), /space\.maxBlocks/);
   assert.throws(() => resolveSpace({ stem: [4] }), /space\.stem/);
-  assert.throws(() => resolveSpace({ width: [4] }), /space\.width: unknown key/);
+  assert.throws(() => resolveSpace({ width: [4] }), /key `space\.width`: unknown key/);
 });

@@ -57,7 +57,7 @@ test("ablation configs: bad keys are named with their path", () => {
   assert.throws(() => resolveAblationConfig({ ...ok, variants: [{ name: "x", factor: "f", set: { epochs: 9 } }] }, "a.json"), /variants\[0\]\.set\.epochs`: is set by the stage/);
   assert.throws(() => resolveAblationConfig({ ...ok, variants: [ok.variants[0], ok.variants[0]] }, "a.json"), /variants\[1\]\.name`: "adam" appears twice/);
   assert.throws(() => resolveAblationConfig({ ...ok, stages: [{ epochs: 0, folds: [0] }] }, "a.json"), /stages\[0\]\.epochs`: must be a positive integer/);
-  assert.throws(() => resolveAblationConfig({ ...ok, ruler: { name: "d" } }, "a.json"), /key `ruler`/);
+  assert.throws(() => resolveAblationConfig({ ...ok, ruler: { name: "d" } }, "a.json"), /a\.json: key `ruler\.metaKey`: is required/);
 });
 
 test("promotion ranks by inner-validation AUC, never by the test folds", () => {

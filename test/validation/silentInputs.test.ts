@@ -40,13 +40,13 @@ const ensembleEdits: Array<[string, (s: Record<string, any>) => void, RegExp]> =
   ["inputNorm missing", (s) => delete s.members[0].inputNorm, /key `members\[0\]\.inputNorm`: is required/],
   ["inputNorm std 0", (s) => (s.members[0].inputNorm.std = 0), /key `members\[0\]\.inputNorm\.std`: must be > 0/],
   ["inputNorm strings", (s) => (s.members[1].inputNorm = { mean: "0.1", std: "x" }), /key `members\[1\]\.inputNorm\.mean`: expected number, got string/],
-  ["vote typo", (s) => (s.vote = "Soft"), /key `vote`: expected one of "soft", "hard", got "Soft"/],
+  ["vote typo", (s) => (s.vote = "Soft"), /key `vote`: must be one of "soft", "hard" \(got "Soft"\)/],
   ["threshold out of range", (s) => (s.threshold = 7), /key `threshold`: must be in \(0, 1\) \(got 7\)/],
   ["member without file", (s) => delete s.members[0].file, /key `members\[0\]\.file`: is required/],
   ["file outside the folder", (s) => (s.members[0].file = "../../../../etc/hostname"), /key `members\[0\]\.file`: must not contain `\.\.`/],
   ["absolute file", (s) => (s.members[1].file = "/etc/hostname"), /key `members\[1\]\.file`: must be relative/],
   ["broken arch", (s) => (s.members[0].arch = "[4,4,[8"), /key `members\[0\]\.arch`: parseArch: cannot parse "\[4,4,\[8"/],
-  ["unknown attention", (s) => (s.members[0].attention = "zzz"), /key `members\[0\]\.attention`: expected one of "reference", "cbam", "none", got "zzz"/],
+  ["unknown attention", (s) => (s.members[0].attention = "zzz"), /key `members\[0\]\.attention`: must be one of "reference", "cbam", "none" \(got "zzz"\)/],
   ["duplicate member", (s) => (s.members[1].name = s.members[0].name), /key `members\[1\]\.name`: "model-1" appears twice/],
 ];
 
@@ -205,7 +205,7 @@ test("benchmark configs: a member name that would become a path outside the runs
   raw.members[0].name = "ok";
   raw.ensemble.vote = "Soft";
   fs.writeFileSync(file, JSON.stringify(raw));
-  assert.throws(() => loadLidcBenchmarkConfig(file), /key `ensemble\.vote`: expected one of "soft", "hard", got "Soft"/);
+  assert.throws(() => loadLidcBenchmarkConfig(file), /key `ensemble\.vote`: must be one of "soft", "hard" \(got "Soft"\)/);
 });
 
 test("two searches into one log: the second is refused; a log holding exact duplicates still resumes", { timeout: 120_000 }, async () => {
