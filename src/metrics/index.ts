@@ -5,3 +5,4 @@ export * from "./bootstrap";
 export * from "./report";
 export * from "./pairedAuc";
 export * from "./platt";
+export * from "./spearman";

@@ -10,3 +10,4 @@ export * from "./data";
 export * from "./ensemble";
 export * from "./explain";
 export * from "./ablation";
+export * from "./rankStudy";

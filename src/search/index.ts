@@ -13,3 +13,4 @@ export * from "./session";
 export * as analyticEvaluator from "./analyticEvaluator";
 export * as trainEvaluator from "./trainEvaluator";
 export * from "./history";
+export * from "./rankStudy";

@@ -2,6 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { FigureRecipe } from "../registry";
+import { repoRoot } from "../../util/provenance";
+import { rankStudyFigure } from "../rankStudy";
+import { readRankStudyResults } from "../../search/rankStudy";
 import { spaceDepthFigure, searchFrontFigure, pruningFigure } from "../search";
 import { createEvaluator } from "../../search/analyticEvaluator";
 import { inProcessExecutor } from "../../search/executor";
@@ -78,6 +81,15 @@ export const recipes: FigureRecipe[] = [
         config: { space: DEFAULT_SPACE, evaluator: "analytic", ...ANALYTIC },
         seed: ANALYTIC.seed,
       };
+    },
+  },
+  {
+    name: "02_search_rank_lidc",
+    description: "search score (three candidate budgets) vs fully trained CV AUC on the 697 real LIDC readings, Spearman rho with bootstrap CI (from the committed rank study)",
+    async build() {
+      const file = path.join(repoRoot, "data", "results", "search-rank-lidc.json");
+      const r = readRankStudyResults(file);
+      return { figure: rankStudyFigure(r), config: { results: path.relative(repoRoot, file), resultsCommit: r.gitCommit }, seed: r.config.seed };
     },
   },
 ];
