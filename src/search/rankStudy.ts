@@ -49,7 +49,7 @@ export interface RankStudyConfig {
   space: SearchSpaceConfig;
   /** Sample this many distinct architectures, spread evenly over the space's depths. */
   architectures: number;
-  /** Architectures trained fully for reference but left out of the correlation (registry names or search ids). */
+  /** Architectures trained fully for reference (not scored, left out of the correlation): registry names or search ids. */
   references: string[];
   scores: RankStudyScore[];
   /** The full training: a training config (the arch is set per architecture), its epochs and test folds. */
@@ -282,7 +282,8 @@ export async function runRankStudy(c: RankStudyConfig, opts: RunRankStudyOptions
   };
   save();
   for (const s of c.scores) {
-    const todo = archs.filter((a) => !a.scores[s.name]);
+    // References are trained fully only: they are outside the correlation (scores kept if present).
+    const todo = archs.filter((a) => a.role === "sampled" && !a.scores[s.name]);
     if (!todo.length) continue;
     const evaluate = await createEvaluator(scoreEvaluator(s, `rank study ${c.name}: score ${s.name}`));
     for (const a of todo) {
