@@ -6,16 +6,29 @@
 // Each replaces 4-10 tfjs kernels over the largest (stem, 32^3) activations of a step.
 #include "common.h"
 #include <algorithm>
+#include <string>
 
 namespace naslung {
 
 namespace {
 struct Dims {
   int64_t N, V, C;
+  int64_t nvc, nv, nc;  // element counts of x, of a one-channel map and of the channel weights
+  std::string x, map, w;  // their descriptions, for error messages
 };
-Dims dimsOf(const Napi::CallbackInfo& info, int at) {
-  return {info[at].As<Napi::Number>().Int64Value(), info[at + 1].As<Napi::Number>().Int64Value(),
-          info[at + 2].As<Napi::Number>().Int64Value()};
+// N, V, C from arguments at..at+2: N and V may be 0 (nothing to do), C must be >= 1 (the kernels
+// read each row's first channel and divide by C).
+Dims dimsOf(const Call& k, int at) {
+  Dims d;
+  d.N = k.dim(at, "N", 0), d.V = k.dim(at + 1, "V", 0), d.C = k.dim(at + 2, "C", 1);
+  d.nvc = k.product({d.N, d.V, d.C}, "[N,V,C]");
+  d.nv = k.product({d.N, d.V}, "[N,V]");
+  d.nc = k.product({d.N, d.C}, "[N,C]");
+  const std::string n = std::to_string(d.N), v = std::to_string(d.V), c = std::to_string(d.C);
+  d.x = "[N,V,C] = [" + n + "," + v + "," + c + "]";
+  d.map = "[N,V] = [" + n + "," + v + "]";
+  d.w = "[N,C] = [" + n + "," + c + "]";
+  return d;
 }
 // Index of the first maximum of x[c] * w[c] over c, and its value.
 inline int64_t firstMax(const float* x, const float* w, int64_t C, float& best) {
@@ -31,10 +44,11 @@ inline int64_t firstMax(const float* x, const float* w, int64_t C, float& best) 
 
 // attnPool(x, w, N, V, C, out[N*V*2])
 Napi::Value AttnPool(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0], "attnPool x");
-  const float* w = F32(info[1], "attnPool w");
-  const Dims d = dimsOf(info, 2);
-  float* out = F32(info[5], "attnPool out");
+  const Call k{info, "attnPool"};
+  const Dims d = dimsOf(k, 2);
+  const float* x = k.f32(0, "x", d.nvc, d.x);
+  const float* w = k.f32(1, "w", d.nc, d.w);
+  float* out = k.f32(5, "out", 2 * d.nv, "2 x " + d.map);
   const int64_t rows = d.N * d.V;
   const float invC = 1.f / (float)d.C;
   parallelRun(threadsFor(rows * d.C), [&](int t, int nt) {
@@ -53,12 +67,13 @@ Napi::Value AttnPool(const Napi::CallbackInfo& info) {
 
 // attnPoolBackward(x, w, N, V, C, dout[N*V*2], dx[N*V*C], dw[N*C])
 Napi::Value AttnPoolBackward(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0], "attnPool x");
-  const float* w = F32(info[1], "attnPool w");
-  const Dims d = dimsOf(info, 2);
-  const float* dout = F32(info[5], "attnPool dout");
-  float* dx = F32(info[6], "attnPool dx");
-  float* dw = F32(info[7], "attnPool dw");
+  const Call k{info, "attnPoolBackward"};
+  const Dims d = dimsOf(k, 2);
+  const float* x = k.f32(0, "x", d.nvc, d.x);
+  const float* w = k.f32(1, "w", d.nc, d.w);
+  const float* dout = k.f32(5, "dout", 2 * d.nv, "2 x " + d.map);
+  float* dx = k.f32(6, "dx", d.nvc, d.x);
+  float* dw = k.f32(7, "dw", d.nc, d.w);
   const int64_t rows = d.N * d.V;
   const float invC = 1.f / (float)d.C;
   const int nt0 = threadsFor(rows * d.C);
@@ -90,10 +105,11 @@ Napi::Value AttnPoolBackward(const Napi::CallbackInfo& info) {
 
 // scaleResidual(x, s, N, V, C, y): y = x * (1 + s[n, v])
 Napi::Value ScaleResidual(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0], "scaleResidual x");
-  const float* s = F32(info[1], "scaleResidual s");
-  const Dims d = dimsOf(info, 2);
-  float* y = F32(info[5], "scaleResidual y");
+  const Call k{info, "scaleResidual"};
+  const Dims d = dimsOf(k, 2);
+  const float* x = k.f32(0, "x", d.nvc, d.x);
+  const float* s = k.f32(1, "s", d.nv, d.map);
+  float* y = k.f32(5, "y", d.nvc, d.x);
   const int64_t rows = d.N * d.V;
   parallelRun(threadsFor(rows * d.C), [&](int t, int nt) {
     for (int64_t r = rows * t / nt, r1 = rows * (t + 1) / nt; r < r1; ++r) {
@@ -107,12 +123,13 @@ Napi::Value ScaleResidual(const Napi::CallbackInfo& info) {
 
 // scaleResidualBackward(x, s, N, V, C, dy, dx, ds): dx = dy * (1 + s), ds = sum_c dy * x
 Napi::Value ScaleResidualBackward(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0], "scaleResidual x");
-  const float* s = F32(info[1], "scaleResidual s");
-  const Dims d = dimsOf(info, 2);
-  const float* dy = F32(info[5], "scaleResidual dy");
-  float* dx = F32(info[6], "scaleResidual dx");
-  float* ds = F32(info[7], "scaleResidual ds");
+  const Call k{info, "scaleResidualBackward"};
+  const Dims d = dimsOf(k, 2);
+  const float* x = k.f32(0, "x", d.nvc, d.x);
+  const float* s = k.f32(1, "s", d.nv, d.map);
+  const float* dy = k.f32(5, "dy", d.nvc, d.x);
+  float* dx = k.f32(6, "dx", d.nvc, d.x);
+  float* ds = k.f32(7, "ds", d.nv, d.map);
   const int64_t rows = d.N * d.V;
   parallelRun(threadsFor(rows * d.C), [&](int t, int nt) {
     for (int64_t r = rows * t / nt, r1 = rows * (t + 1) / nt; r < r1; ++r) {

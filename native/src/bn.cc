@@ -58,17 +58,24 @@ std::vector<float> tiled(const float* v, int64_t C) {
 // with the biased batch variance (tf.moments / PyTorch train mode); mean and invstd are per channel.
 // relu: y = max(0, .) in the same pass (CBR's ReLU, saving a full-size pass and its tfjs kernel).
 Napi::Value BnForward(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0], "bn x");
-  const int64_t C = info[1].As<Napi::Number>().Int64Value();
-  const float* gamma = F32(info[2], "bn gamma");
-  const float* beta = F32(info[3], "bn beta");
-  const double eps = info[4].As<Napi::Number>().DoubleValue();
-  float* y = F32(info[5], "bn y");
-  float* meanOut = F32(info[6], "bn mean");
-  float* invOut = F32(info[7], "bn invstd");
-  float* varOut = F32(info[8], "bn variance");
+  const Call k{info, "bnForward"};
+  const int64_t C = k.dim(1, "C", 1);
+  const std::string cw = "C = " + std::to_string(C) + " channels";
+  if (!k.isType(0, napi_float32_array)) k.typeFail("x must be a Float32Array");
+  const int64_t total = (int64_t)Len(info[0]);
+  if (total % C) k.fail("x has " + std::to_string(total) + " elements, not a multiple of C = " + std::to_string(C));
+  const std::string xs = "[M, C] = [" + std::to_string(total / C) + "," + std::to_string(C) + "]";
+  const float* x = k.f32(0, "x", total, xs);
+  const float* gamma = k.f32(2, "gamma", C, cw);
+  const float* beta = k.f32(3, "beta", C, cw);
+  const double eps = k.number(4, "eps");
+  if (eps < 0) k.fail("eps must be >= 0 (got " + std::to_string(eps) + ")");
+  float* y = k.f32(5, "y", total, "x's " + xs);
+  float* meanOut = k.f32(6, "mean", C, cw);
+  float* invOut = k.f32(7, "invstd", C, cw);
+  float* varOut = k.f32(8, "variance", C, cw);
   const bool relu = info.Length() > 9 && info[9].ToBoolean().Value();
-  const int64_t M = (int64_t)Len(info[0]) / C;
+  const int64_t M = total / C;
   const int nt = threadsFor(M * C);
   if (M == 0) return info.Env().Undefined();
   // Moments of d = x - K with K = x's first row: a shift near the mean keeps E[d^2] - E[d]^2
@@ -178,17 +185,23 @@ void bnBackwardPasses(const float* dy, const float* y, const float* x, int64_t M
 // dx = gamma * invstd / M * (M dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invstd.
 // With y (the forward output of a bn+relu), dy is first masked by y > 0 (ReLU's gradient) in both passes.
 Napi::Value BnBackward(const Napi::CallbackInfo& info) {
-  const float* dy = F32(info[0], "bn dy");
-  const float* x = F32(info[1], "bn x");
-  const int64_t C = info[2].As<Napi::Number>().Int64Value();
-  const float* gamma = F32(info[3], "bn gamma");
-  const float* mean = F32(info[4], "bn mean");
-  const float* inv = F32(info[5], "bn invstd");
-  float* dx = F32(info[6], "bn dx");
-  float* dgamma = F32(info[7], "bn dgamma");
-  float* dbeta = F32(info[8], "bn dbeta");
-  const float* y = info.Length() > 9 && info[9].IsTypedArray() ? F32(info[9], "bn y") : nullptr;
-  const int64_t M = (int64_t)Len(info[1]) / C;
+  const Call k{info, "bnBackward"};
+  const int64_t C = k.dim(2, "C", 1);
+  const std::string cw = "C = " + std::to_string(C) + " channels";
+  if (!k.isType(1, napi_float32_array)) k.typeFail("x must be a Float32Array");
+  const int64_t total = (int64_t)Len(info[1]);
+  if (total % C) k.fail("x has " + std::to_string(total) + " elements, not a multiple of C = " + std::to_string(C));
+  const std::string xs = "x's [M, C] = [" + std::to_string(total / C) + "," + std::to_string(C) + "]";
+  const float* dy = k.f32(0, "dy", total, xs);
+  const float* x = k.f32(1, "x", total, xs);
+  const float* gamma = k.f32(3, "gamma", C, cw);
+  const float* mean = k.f32(4, "mean", C, cw);
+  const float* inv = k.f32(5, "invstd", C, cw);
+  float* dx = k.f32(6, "dx", total, xs);
+  float* dgamma = k.f32(7, "dgamma", C, cw);
+  float* dbeta = k.f32(8, "dbeta", C, cw);
+  const float* y = k.given(9) ? k.f32(9, "y", total, xs) : nullptr;
+  const int64_t M = total / C;
   if (y)
     bnBackwardPasses<true>(dy, y, x, M, C, gamma, mean, inv, dx, dgamma, dbeta);
   else

@@ -26,7 +26,11 @@ struct ConvPlan {
   int threads = 0;  // OpenMP team size the primitive was created for and runs with (0: default)
   memory w_mem;
 };
-std::map<std::vector<int64_t>, std::unique_ptr<ConvPlan>> cache;
+// One cache per thread: worker threads of the parallel search call conv3d concurrently, and a plan
+// holds mutable state (w_mem, the weights' reorder target, written on every call), so sharing one
+// across threads would let two trainings overwrite each other's weights mid-convolution. A plan
+// is also created for the calling thread's OpenMP team size. The cost is a plan per thread.
+thread_local std::map<std::vector<int64_t>, std::unique_ptr<ConvPlan>> cache;
 
 enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 
@@ -190,6 +194,7 @@ ConvPlan* plan(int kind, const std::vector<int64_t>& p, bool bias, bool relu, bo
 }
 }  // namespace
 
+/** Drops the calling thread's plans (other threads keep theirs). */
 void ClearConvCache() { cache.clear(); }
 
 // conv3d(kind, params Int32Array(21), a, b, out[, bias[, relu[, sum]]]):
@@ -198,15 +203,39 @@ void ClearConvCache() { cache.clear(); }
 //   kind 1: a = dy, b = filter, out = dx;
 //   kind 2: a = x, b = dy, out = dfilter; optional bias = Float32Array[OC] receiving dbias.
 Napi::Value Conv3d(const Napi::CallbackInfo& info) {
-  int kind = info[0].As<Napi::Number>().Int32Value();
-  auto p = Ints(info[1], "conv3d params");
-  if (p.size() != 21) throw Napi::Error::New(info.Env(), "naslung_native: conv3d params must have 21 entries");
-  float* a = F32(info[2], "conv3d input a");
-  float* b = F32(info[3], "conv3d input b");
-  float* out = F32(info[4], "conv3d output");
-  const bool hasBias = kind != kBackwardData && info.Length() > 5 && info[5].IsTypedArray();
-  float* bias = hasBias ? F32(info[5], "conv3d bias") : nullptr;
-  if (hasBias && (int64_t)Len(info[5]) != p[5]) throw Napi::Error::New(info.Env(), "naslung_native: conv3d bias must have OC entries");
+  const Call k{info, "conv3d"};
+  const int kind = (int)k.integer(0, "kind", 0, 2);
+  auto p = k.ints(1, "params", 21, "N,IC,ID,IH,IW, OC,OD,OH,OW, KD,KH,KW, SD,SH,SW and 6 pads");
+  for (int i = 0; i < 21; ++i)
+    if (p[i] < (i < 15 ? 1 : 0))
+      k.fail("params " + DimsStr(p) + ": entry " + std::to_string(i) + " is " + std::to_string(p[i]) +
+             (i < 15 ? ", sizes and strides must be >= 1" : ", pads must be >= 0"));
+  // The output size oneDNN will write must follow from the input, filter, stride and pads, or it
+  // would index past one of the buffers: O = (I + padBefore + padAfter - K) / S + 1 per axis.
+  static const char* axes[3] = {"depth", "height", "width"};
+  for (int a = 0; a < 3; ++a) {
+    const int64_t I = p[2 + a], O = p[6 + a], K = p[9 + a], S = p[12 + a], span = I + p[15 + a] + p[18 + a] - K;
+    if (span < 0 || span / S + 1 != O)
+      k.fail("params " + DimsStr(p) + ": output " + axes[a] + " " + std::to_string(O) + " does not follow from input " +
+             std::to_string(I) + ", filter " + std::to_string(K) + ", stride " + std::to_string(S) + " and pads " +
+             std::to_string(p[15 + a]) + "+" + std::to_string(p[18 + a]));
+  }
+  const std::vector<int64_t> xd = {p[0], p[1], p[2], p[3], p[4]}, yd = {p[0], p[5], p[6], p[7], p[8]},
+                             wdims = {p[9], p[10], p[11], p[1], p[5]};
+  const int64_t xN = k.product(xd, "x dims"), yN = k.product(yd, "y dims"), wN = k.product(wdims, "filter dims");
+  const std::string xw = "x dims [N,C,D,H,W] " + DimsStr(xd), yw = "y dims [N,C,D,H,W] " + DimsStr(yd),
+                    ww = "filter dims [KD,KH,KW,IC,OC] " + DimsStr(wdims);
+  float *a, *b, *out;
+  if (kind == kForward) {
+    a = k.f32(2, "x", xN, xw), b = k.f32(3, "filter", wN, ww), out = k.f32(4, "y", yN, yw);
+  } else if (kind == kBackwardData) {
+    a = k.f32(2, "dy", yN, yw), b = k.f32(3, "filter", wN, ww), out = k.f32(4, "dx", xN, xw);
+  } else {
+    a = k.f32(2, "x", xN, xw), b = k.f32(3, "dy", yN, yw), out = k.f32(4, "dfilter", wN, ww);
+  }
+  const bool hasBias = k.given(5);
+  if (hasBias && kind == kBackwardData) k.fail("bias is not an argument of the backward-data convolution (kind 1)");
+  float* bias = hasBias ? k.f32(5, kind == kForward ? "bias" : "dbias", p[5], "OC = " + std::to_string(p[5]) + " channels") : nullptr;
   const bool relu = kind == kForward && info.Length() > 6 && info[6].ToBoolean().Value();
   const bool sum = kind == kForward && info.Length() > 7 && info[7].ToBoolean().Value();
   ConvPlan* pn = plan(kind, p, hasBias, relu, sum);

@@ -12,16 +12,22 @@ namespace naslung {
 // may have any strides (a transpose), but the copy is fastest when it is contiguous on both sides.
 // Works on any 4-byte element type (the bits are copied).
 Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
-  const float* src = Words32(info[0], "copy src");
-  int64_t so = info[1].As<Napi::Number>().Int64Value();
-  auto ss0 = Ints(info[2], "copy srcStrides");
-  float* dst = Words32(info[3], "copy dst");
-  int64_t dO = info[4].As<Napi::Number>().Int64Value();
-  auto ds0 = Ints(info[5], "copy dstStrides");
-  auto shape0 = Ints(info[6], "copy shape");
+  const Call k{info, "copyStrided"};
+  const float* src = k.words32(0, "src");
+  const int64_t so = k.integer(1, "srcOffset");
+  float* dst = k.words32(3, "dst");
+  const int64_t dO = k.integer(4, "dstOffset");
+  auto shape0 = k.shape(6, "shape");
+  const std::string rank = "shape " + DimsStr(shape0) + "'s rank";
+  auto ss0 = k.ints(2, "srcStrides", (int64_t)shape0.size(), rank);
+  auto ds0 = k.ints(5, "dstStrides", (int64_t)shape0.size(), rank);
+  if (k.product(shape0, "shape") == 0) return info.Env().Undefined();
+  // Every element either side touches must lie inside its array (a slice, pad or concat offset
+  // computed from the wrong shape otherwise reads or writes past the end).
+  CheckReach(k, 0, "src", so, ss0, shape0);
+  CheckReach(k, 3, "dst", dO, ds0, shape0);
   std::vector<int64_t> shape, ss, ds;
   for (size_t i = 0; i < shape0.size(); ++i) {
-    if (shape0[i] == 0) return info.Env().Undefined();
     if (shape0[i] == 1) continue;
     if (!shape.empty() && ss.back() == ss0[i] * shape0[i] && ds.back() == ds0[i] * shape0[i]) {
       shape.back() *= shape0[i];
@@ -35,7 +41,7 @@ Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
   }
   if (shape.empty()) shape.push_back(1), ss.push_back(1), ds.push_back(1);
   const int G = (int)shape.size();
-  if (G > 9) throw Napi::Error::New(info.Env(), "naslung_native: copy supports rank <= 8");
+  if (G > 9) k.fail("shape " + DimsStr(shape0) + ": at most 9 dimensions after merging contiguous ones");
   const int64_t inner = shape[G - 1], si = ss[G - 1], di = ds[G - 1];
   int64_t outer = 1;
   for (int i = 0; i < G - 1; ++i) outer *= shape[i];

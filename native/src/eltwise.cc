@@ -112,18 +112,24 @@ void runBinary(const float* a, const float* b, TOut* out, const std::vector<int6
 // binary(op, a, aStrides, b, bStrides, out, outShape): strides are per output dimension (0 where
 // that operand is broadcast), in elements.
 Napi::Value Binary(const Napi::CallbackInfo& info) {
-  int op = info[0].As<Napi::Number>().Int32Value();
-  const float* a = F32(info[1], "binary a");
-  auto as0 = Ints(info[2], "binary aStrides");
-  const float* b = F32(info[3], "binary b");
-  auto bs0 = Ints(info[4], "binary bStrides");
-  auto outArr = info[5].As<Napi::TypedArray>();
+  const Call k{info, "binary"};
+  const int op = (int)k.integer(0, "op", kAdd, kLe);
+  auto shape0 = k.shape(6, "outShape");
+  const std::string rank = "outShape " + DimsStr(shape0) + "'s rank";
+  auto as0 = k.ints(2, "aStrides", (int64_t)shape0.size(), rank);
+  auto bs0 = k.ints(4, "bStrides", (int64_t)shape0.size(), rank);
+  const int64_t total = k.product(shape0, "outShape");
   const bool boolOut = op >= kEq;
-  if (boolOut != (outArr.TypedArrayType() == napi_uint8_array))
-    throw Napi::TypeError::New(info.Env(), "naslung_native: binary out must be Uint8Array for comparisons, Float32Array otherwise");
-  float* out = boolOut ? nullptr : F32(info[5], "binary out");
-  uint8_t* outB = boolOut ? info[5].As<Napi::Uint8Array>().Data() : nullptr;
-  auto shape0 = Ints(info[6], "binary outShape");
+  const std::string ow = "outShape " + DimsStr(shape0);
+  float* out = boolOut ? nullptr : k.f32(5, "out", total, ow);
+  uint8_t* outB = boolOut ? k.u8(5, "out (a comparison)", total, ow) : nullptr;
+  if (!k.isType(1, napi_float32_array)) k.typeFail("a must be a Float32Array");
+  if (!k.isType(3, napi_float32_array)) k.typeFail("b must be a Float32Array");
+  if (total == 0) return info.Env().Undefined();
+  CheckReach(k, 1, "a", 0, as0, shape0);
+  CheckReach(k, 3, "b", 0, bs0, shape0);
+  const float* a = info[1].As<Napi::Float32Array>().Data();
+  const float* b = info[3].As<Napi::Float32Array>().Data();
   // Drop size-1 dims, then merge neighbours whose strides chain for both operands.
   std::vector<int64_t> shape, as, bs;
   for (size_t i = 0; i < shape0.size(); ++i) {
@@ -139,7 +145,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     }
   }
   if (shape.empty()) shape = {1}, as = {1}, bs = {1};
-  if (shape.size() > 8) throw Napi::Error::New(info.Env(), "naslung_native: binary supports rank <= 8");
+  if (shape.size() > 8) k.fail("outShape " + DimsStr(shape0) + ": at most 8 dimensions after merging contiguous ones");
   switch (op) {
     case kAdd: runBinary<kAdd, float>(a, b, out, shape, as, bs); break;
     case kSub: runBinary<kSub, float>(a, b, out, shape, as, bs); break;
@@ -154,7 +160,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case kGe: runBinary<kGe, uint8_t>(a, b, outB, shape, as, bs); break;
     case kLt: runBinary<kLt, uint8_t>(a, b, outB, shape, as, bs); break;
     case kLe: runBinary<kLe, uint8_t>(a, b, outB, shape, as, bs); break;
-    default: throw Napi::Error::New(info.Env(), "naslung_native: unknown binary op");
+    default: k.fail("unknown op " + std::to_string(op));
   }
   return info.Env().Undefined();
 }
@@ -190,11 +196,17 @@ void runUnary(const float* x, float* y, int64_t n, float alpha) {
 
 // unary(op, x, out, alpha)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
-  int op = info[0].As<Napi::Number>().Int32Value();
-  const float* x = F32(info[1], "unary x");
-  float* y = F32(info[2], "unary out");
+  const Call k{info, "unary"};
+  int op = (int)k.integer(0, "op", kRelu, kTanh);
+  if (!k.isType(1, napi_float32_array)) k.typeFail("x must be a Float32Array");
   int64_t n = (int64_t)Len(info[1]);
-  float alpha = info.Length() > 3 ? info[3].As<Napi::Number>().FloatValue() : 0.f;
+  const float* x = k.f32(1, "x", n, "x");
+  float* y = k.f32(2, "out", n, "x's " + std::to_string(n) + " elements");
+  float alpha = 0.f;
+  if (k.given(3)) {
+    if (!info[3].IsNumber()) k.typeFail("alpha must be a number");
+    alpha = info[3].As<Napi::Number>().FloatValue();
+  }
   switch (op) {
     case kRelu: runUnary<kRelu>(x, y, n, alpha); break;
     case kSigmoid: runUnary<kSigmoid>(x, y, n, alpha); break;
@@ -208,7 +220,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
     case kStep: runUnary<kStep>(x, y, n, alpha); break;
     case kReciprocal: runUnary<kReciprocal>(x, y, n, alpha); break;
     case kTanh: runUnary<kTanh>(x, y, n, alpha); break;
-    default: throw Napi::Error::New(info.Env(), "naslung_native: unknown unary op");
+    default: k.fail("unknown op " + std::to_string(op));
   }
   return info.Env().Undefined();
 }

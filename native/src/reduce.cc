@@ -2,6 +2,7 @@
 // tfjs's CPU backend does first. Sums accumulate in double, like tfjs's JS numbers.
 #include "common.h"
 #include <omp.h>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -90,12 +91,25 @@ void runReduce(const float* x, float* out, const std::vector<int64_t>& shape, co
 
 // reduce(op, x, shape Int32Array, reduced Int32Array (1 = reduce that axis), out)
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
-  int op = info[0].As<Napi::Number>().Int32Value();
-  const float* x = F32(info[1], "reduce x");
-  auto shape0 = Ints(info[2], "reduce shape");
-  auto red0 = Ints(info[3], "reduce mask");
-  float* out = F32(info[4], "reduce out");
-  int64_t outSize = (int64_t)Len(info[4]);
+  const Call k{info, "reduce"};
+  const int op = (int)k.integer(0, "op", kSum, kMin);
+  auto shape0 = k.shape(2, "shape");
+  auto red0 = k.ints(3, "reduced", (int64_t)shape0.size(), "shape " + DimsStr(shape0) + "'s rank");
+  std::vector<int64_t> kept;
+  for (size_t i = 0; i < shape0.size(); ++i) {
+    if (red0[i] != 0 && red0[i] != 1) k.fail("reduced " + DimsStr(red0) + " must hold only 0 (keep) and 1 (reduce)");
+    if (!red0[i]) kept.push_back(shape0[i]);
+  }
+  const int64_t total = k.product(shape0, "shape");
+  const float* x = k.f32(1, "x", total, "shape " + DimsStr(shape0));
+  int64_t outSize = k.product(kept, "kept dims");
+  float* out = k.f32(4, "out", outSize, "kept dims " + DimsStr(kept) + " of shape " + DimsStr(shape0));
+  if (total == 0) {
+    // Nothing to reduce over (runReduce would divide by the zero size): the empty reduction.
+    const float v = op == kMax ? -INFINITY : op == kMin ? INFINITY : op == kMean ? NAN : 0.f;
+    std::fill(out, out + outSize, v);
+    return info.Env().Undefined();
+  }
   std::vector<int64_t> shape;
   std::vector<int> red;
   int64_t count = 1;
@@ -107,13 +121,13 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     else shape.push_back(shape0[i]), red.push_back(r);
   }
   if (shape.empty()) shape = {1}, red = {0};
-  if (shape.size() > 8) throw Napi::Error::New(info.Env(), "naslung_native: reduce supports rank <= 8");
+  if (shape.size() > 8) k.fail("shape " + DimsStr(shape0) + ": at most 8 groups of neighbouring kept / reduced axes");
   switch (op) {
     case kSum: runReduce<kSum>(x, out, shape, red, outSize, count); break;
     case kMean: runReduce<kMean>(x, out, shape, red, outSize, count); break;
     case kMax: runReduce<kMax>(x, out, shape, red, outSize, count); break;
     case kMin: runReduce<kMin>(x, out, shape, red, outSize, count); break;
-    default: throw Napi::Error::New(info.Env(), "naslung_native: unknown reduce op");
+    default: k.fail("unknown op " + std::to_string(op));
   }
   return info.Env().Undefined();
 }
@@ -125,12 +139,12 @@ namespace naslung {
 // argReduce(isMin, x, outer, axisLen, inner, out Int32Array[outer*inner]): index of the first
 // maximum (minimum) along the middle axis of x viewed as [outer, axisLen, inner], as tfjs's ArgMax.
 Napi::Value ArgReduce(const Napi::CallbackInfo& info) {
-  bool isMin = info[0].As<Napi::Boolean>().Value();
-  const float* x = F32(info[1], "argReduce x");
-  int64_t outer = info[2].As<Napi::Number>().Int64Value(), len = info[3].As<Napi::Number>().Int64Value(),
-          inner = info[4].As<Napi::Number>().Int64Value();
-  auto outArr = info[5].As<Napi::Int32Array>();
-  int32_t* out = outArr.Data();
+  const Call k{info, "argReduce"};
+  const bool isMin = info[0].ToBoolean().Value();
+  const int64_t outer = k.dim(2, "outer", 0), len = k.dim(3, "len", 1), inner = k.dim(4, "inner", 0);
+  const std::vector<int64_t> dims = {outer, len, inner}, od = {outer, inner};
+  const float* x = k.f32(1, "x", k.product(dims, "dims"), "dims [outer,len,inner] " + DimsStr(dims));
+  int32_t* out = k.i32(5, "out", k.product(od, "dims"), "dims [outer,inner] " + DimsStr(od));
   parallelRun(threadsFor(outer * len * inner), [&](int t, int n) {
     int64_t o0 = outer * t / n, o1 = outer * (t + 1) / n;
     std::vector<float> best(inner);

@@ -46,6 +46,10 @@ export function requestedBackend(configKey?: string): BackendRequest {
  * tfjs-node, else the CPU backend with naslung's native 3-D kernels (or stock kernels, with a
  * warning, if the addon is not built). Prints the active backend once unless `quiet`.
  * Everything else in naslung is backend-agnostic tfjs code.
+ *
+ * In a worker thread (`isMainThread` false: the search's piscina workers, whose evaluator calls
+ * this) the native kernels get ONE OpenMP thread (`addonThreadsWanted`): the workers already
+ * occupy the cores, one candidate each, and the addon's teams are sized per thread.
  */
 export async function initBackend(opts: { backend?: string; quiet?: boolean } = {}): Promise<BackendInfo> {
   const requested = requestedBackend(opts.backend);

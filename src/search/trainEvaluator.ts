@@ -44,6 +44,12 @@ export interface TrainEvaluatorOptions {
   latency?: LatencyOptions;
   /** Backend request (`auto`, `cpu`, ...); NASLUNG_BACKEND still wins. */
   backend?: string;
+  /**
+   * Also return every epoch's record (losses, validation scores, lr; not its wall time) as
+   * `extra.history`. Off by default, so search logs keep one small line per candidate; tests
+   * use it to compare whole trainings bit for bit.
+   */
+  history?: boolean;
 }
 
 /** The inner split of one fold: what a candidate trains on and is scored on. */
@@ -147,6 +153,7 @@ export async function createEvaluator(opts: TrainEvaluatorOptions): Promise<Eval
           trainSize: split.train.length,
           valSize: split.val.length,
           convMacs: archCost(c.arch).convMacs,
+          ...(opts.history ? { history: res.history.map(({ seconds: _wall, ...rec }) => rec) } : {}),
         },
       };
       return result;

@@ -1,12 +1,20 @@
 import * as os from "os";
 import * as path from "path";
+import { isMainThread } from "worker_threads";
 import { repoRoot } from "../../util/provenance";
 
 /** The C++ surface of `native/build/Release/naslung_native.node` (see native/src/*.cc). */
 export interface NativeAddon {
-  /** Sets the OpenMP team size (0 = library default) and flushes denormals in every worker. */
-  /** threads: OpenMP team size (0 = default); keepHeap: keep multi-MB blocks on glibc's heap (see addon.cc). */
+  /**
+   * threads: the calling thread's OpenMP team size (0 = default; per thread, so each worker thread
+   * sets its own); keepHeap: keep multi-MB blocks on glibc's heap (see addon.cc). Also flushes
+   * denormals in the team. Returns the team size in effect and the oneDNN version.
+   */
   init(threads: number, keepHeap?: boolean): { threads: number; dnnl: string };
+  /** The calling thread's OpenMP team size. */
+  threads(): number;
+  /** Throws the named C++ exception inside the addon (tests: each must arrive as a JS Error). */
+  selfTest(what: "napi" | "dnnl" | "bad_alloc" | "std" | "int" | "parallel"): void;
   /**
    * kind 0: (x, filter) -> y, plus `bias` and a ReLU post-op when given, then added to out's
    * previous contents if `sum`; 1: (dy, filter) -> dx; 2: (x, dy) -> dfilter, and dbias into
@@ -34,6 +42,7 @@ export interface NativeAddon {
   scaleResidual(x: Float32Array, s: Float32Array, N: number, V: number, C: number, y: Float32Array): void;
   /** Its gradient: dx = dy * (1 + s), ds = sum_c dy * x. */
   scaleResidualBackward(x: Float32Array, s: Float32Array, N: number, V: number, C: number, dy: Float32Array, dx: Float32Array, ds: Float32Array): void;
+  /** Drops the calling thread's convolution plans (each thread has its own). */
   clearCaches(): void;
 }
 
@@ -48,9 +57,23 @@ function addonPath(): string {
 let cached: { addon: NativeAddon; threads: number; dnnl: string } | { error: string } | null = null;
 
 /**
- * Loads the addon once. OMP_WAIT_POLICY=passive must be in the environment before libgomp
- * loads, or idle OpenMP workers spin and starve the JS thread on a 2-core machine. The team
- * size is NASLUNG_THREADS, else the number of cores.
+ * OpenMP threads for the calling JS thread's kernels: NASLUNG_THREADS, else the number of cores,
+ * on the main thread; exactly 1 in a worker thread. The parallel search runs one candidate per
+ * worker thread (`workers: auto` = one per core), all in this process, and each worker's `init`
+ * sizes only its own OpenMP teams: N workers with N-thread teams each would put N x N threads on
+ * N cores (and NASLUNG_THREADS, inherited by every worker, would do the same), so a worker uses
+ * one and the cores are shared out by the pool instead.
+ */
+export function addonThreadsWanted(): number {
+  if (!isMainThread) return 1;
+  return Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
+}
+
+/**
+ * Loads the addon once per JS thread (each worker thread has its own module registry and calls
+ * `init` for itself; the addon's state is per thread, see native/src/common.h). OMP_WAIT_POLICY=passive
+ * must be in the environment before libgomp loads, or idle OpenMP workers spin and starve the JS
+ * thread on a 2-core machine. The team size is `addonThreadsWanted()`.
  */
 export function loadAddon(): { addon: NativeAddon; threads: number; dnnl: string } | { error: string } {
   if (cached) return cached;
@@ -58,8 +81,7 @@ export function loadAddon(): { addon: NativeAddon; threads: number; dnnl: string
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(addonPath()) as NativeAddon;
-    const want = Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
-    const r = addon.init(want, process.env.NASLUNG_KEEP_HEAP !== "0");
+    const r = addon.init(addonThreadsWanted(), process.env.NASLUNG_KEEP_HEAP !== "0");
     cached = { addon, threads: r.threads, dnnl: r.dnnl };
   } catch (e) {
     cached = { error: `cannot load ${path.relative(repoRoot, addonPath())}: ${(e as Error).message.split("\n")[0]}` };
