@@ -225,7 +225,7 @@ function merge(base: unknown, raw: unknown, key: string, where: string): unknown
 const nonNeg = () => finite().nonnegative();
 const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer");
 const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
-const fraction01 = () => finite().min(0).max(1);
+const fraction01 = () => finite().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]");
 
 /**
  * The schema of a resolved training config (after defaults are merged in): every key's type,
