@@ -1,7 +1,9 @@
 import { checkDatasetOptions } from "../train/datasets";
 import * as fs from "fs";
 import * as path from "path";
+import { resolveTrainConfig } from "../train/config";
 import { repoRoot } from "../util/provenance";
+import { finite, parseInput, safeInt, z } from "../util/schema";
 import type { LatencyOptions } from "./latency";
 import type { SearchStrategy } from "./log";
 import type { SearchBudget } from "./pop";
@@ -66,29 +68,64 @@ function checkKeys(obj: Json, allowed: string[], where: string, prefix: string):
 }
 
 function posInt(v: unknown, where: string, key: string, allowZero = false): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) fail(where, key, `expected a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(v)}`);
+  // Safe integers only: 1e308 passes Number.isInteger but counts nothing exactly.
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < (allowZero ? 0 : 1)) fail(where, key, `expected a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
+/** A key that is absent takes its default; `null` is a value (and an error unless a key allows it). */
+const given = <T>(v: unknown, dflt: T): unknown => (v === undefined ? dflt : v);
+
+const count = (min: number) => safeInt().min(min);
+const analyticSchema = z
+  .object({
+    kind: z.literal("analytic"),
+    noise: finite().nonnegative(),
+    delayMs: finite().nonnegative(),
+    msPerMMac: finite().nonnegative(),
+    msPerOp: finite().nonnegative(),
+  })
+  .partial({ noise: true, delayMs: true, msPerMMac: true, msPerOp: true })
+  .strict();
+const foldsSchema = z
+  .object({ k: count(2), fold: count(0), seed: count(0), innerValFraction: finite().gt(0, "expected a fraction in (0, 1)").lt(1, "expected a fraction in (0, 1)") })
+  .strict();
+const dataSchema = z.object({ dataset: z.string().min(1), options: z.record(z.unknown()), module: z.string().min(1), exportName: z.string().min(1) }).partial().strict();
+const modelSchema = z.object({ attention: z.enum(["reference", "cbam", "none"]), head: z.enum(["asoftmax", "linear"]) }).partial().strict();
+const latencySchema = z
+  .object({
+    inputSize: count(1),
+    batchSizes: z.array(count(1)).min(1),
+    warmup: count(0),
+    repeats: count(1),
+    maxMsPerBatch: finite().gt(0),
+    minRepeats: count(1),
+    seed: count(0),
+  })
+  .partial()
+  .strict();
+const subsampleSchema = z.object({ train: count(2), val: count(1) }).partial().strict();
+
 /**
  * Validates a search config (from JSON) and fills defaults. Errors name the file (`where`), the
- * key and the problem. The evaluator's `train` block is checked by the trainer when it runs.
+ * key and the problem. The evaluator's `train` block must be a partial training config that
+ * `resolveTrainConfig` accepts (it is checked here, not when the first candidate trains).
  */
 export function resolveSearchConfig(raw: unknown, where = "search config"): SearchConfig {
   if (!isObj(raw)) throw new Error(`${where}: expected a JSON object`);
   const d = DEFAULT_SEARCH_CONFIG;
   checkKeys(raw, ["name", "seed", "backend", "space", "strategies", "budget", "objective", "workers", "outDir", "evaluator", "description"], where, "");
-  const name = raw.name ?? d.name;
+  const name = given(raw.name, d.name);
   if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) fail(where, "name", `expected a file-name-safe string, got ${JSON.stringify(name)}`);
   const seed = raw.seed === undefined ? d.seed : posInt(raw.seed, where, "seed", true);
-  const backend = raw.backend ?? d.backend;
+  const backend = given(raw.backend, d.backend);
   if (typeof backend !== "string") fail(where, "backend", "expected a string");
-  const space = resolveSpace(raw.space ?? {}, `${where}: key \`space\``);
-  const strategies = (raw.strategies ?? d.strategies) as unknown;
+  const space = resolveSpace(given(raw.space, {}), `${where}: key \`space\``);
+  const strategies = given(raw.strategies, d.strategies);
   if (!Array.isArray(strategies) || !strategies.length || strategies.some((s) => s !== "pop" && s !== "random") || new Set(strategies).size !== strategies.length) {
     fail(where, "strategies", `expected a non-empty list of distinct "pop" / "random", got ${JSON.stringify(strategies)}`);
   }
-  const b = (raw.budget ?? {}) as unknown;
+  const b = given(raw.budget, {});
   if (!isObj(b)) fail(where, "budget", "expected an object");
   checkKeys(b, ["maxCandidates", "maxSeconds", "patience"], where, "budget.");
   const budget = {
@@ -97,52 +134,54 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     patience: b.patience === undefined ? d.budget.patience : posInt(b.patience, where, "budget.patience"),
   };
   if (!(typeof budget.maxSeconds === "number" && budget.maxSeconds > 0)) fail(where, "budget.maxSeconds", `expected a positive number of seconds or null, got ${JSON.stringify(b.maxSeconds)}`);
-  const objective = raw.objective ?? d.objective;
+  const objective = given(raw.objective, d.objective);
   const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"];
   if (typeof objective !== "string" || !METRICS.includes(objective)) fail(where, "objective", `expected one of ${METRICS.join(", ")}, got ${JSON.stringify(objective)}`);
-  const workers = raw.workers ?? d.workers;
+  const workers = given(raw.workers, d.workers);
   if (workers !== "auto") posInt(workers, where, "workers", true);
-  const outDir = raw.outDir ?? d.outDir;
+  const outDir = given(raw.outDir, d.outDir);
   if (typeof outDir !== "string" || !outDir) fail(where, "outDir", "expected a folder path");
-  const e = (raw.evaluator ?? d.evaluator) as unknown;
+  const e = given(raw.evaluator, d.evaluator);
   if (!isObj(e)) fail(where, "evaluator", "expected an object");
   let evaluator: EvaluatorConfig;
   if (e.kind === "analytic") {
-    checkKeys(e, ["kind", "noise", "delayMs", "msPerMMac", "msPerOp"], where, "evaluator.");
-    evaluator = e as unknown as EvaluatorConfig;
+    evaluator = parseInput(analyticSchema, e, where, "evaluator") as EvaluatorConfig;
   } else if (e.kind === "train" || e.kind === undefined) {
     checkKeys(e, ["kind", "data", "folds", "subsample", "train", "model", "latency", "backend"], where, "evaluator.");
     const de = d.evaluator as { kind: "train" } & TrainEvaluatorOptions;
-    const folds = { ...de.folds, ...(isObj(e.folds) ? e.folds : {}) };
     if (e.folds !== undefined && !isObj(e.folds)) fail(where, "evaluator.folds", "expected an object");
-    if (isObj(e.folds)) checkKeys(e.folds, ["k", "fold", "seed", "innerValFraction"], where, "evaluator.folds.");
-    posInt(folds.k, where, "evaluator.folds.k");
-    posInt(folds.fold, where, "evaluator.folds.fold", true);
+    const folds = parseInput(foldsSchema, { ...de.folds, ...((e.folds as Json | undefined) ?? {}) }, where, "evaluator.folds");
     if (folds.fold >= folds.k) fail(where, "evaluator.folds.fold", `must be below folds.k (${folds.k})`);
-    if (!(folds.innerValFraction > 0 && folds.innerValFraction < 1)) fail(where, "evaluator.folds.innerValFraction", "expected a fraction in (0, 1)");
-    const data = (e.data ?? de.data) as unknown;
+    const data = given(e.data, de.data);
     if (!isObj(data)) fail(where, "evaluator.data", "expected an object");
-    checkKeys(data, ["dataset", "options", "module", "exportName"], where, "evaluator.data.");
-    if (data.dataset !== undefined && typeof data.dataset !== "string") fail(where, "evaluator.data.dataset", "expected a dataset name (demo, lidc-slices)");
-    if (data.options !== undefined && !isObj(data.options)) fail(where, "evaluator.data.options", "expected an object");
+    parseInput(dataSchema, data, where, "evaluator.data");
     if (data.module === undefined) checkDatasetOptions((data.dataset as string | undefined) ?? "demo", data.options ?? {}, where, "evaluator.data.options");
     if (e.train !== undefined && !isObj(e.train)) fail(where, "evaluator.train", "expected an object (a partial training config)");
+    const train = { ...de.train, ...((e.train as Json | undefined) ?? {}) };
+    try {
+      resolveTrainConfig(train, where);
+    } catch (err) {
+      const m = (err as Error).message;
+      throw new Error(m.startsWith(`${where}: key \``) ? `${where}: key \`evaluator.train.${m.slice(where.length + 7)}` : m);
+    }
+    const model = given(e.model, {});
+    if (!isObj(model)) fail(where, "evaluator.model", "expected an object");
+    parseInput(modelSchema, model, where, "evaluator.model");
     if (e.latency !== undefined && !isObj(e.latency)) fail(where, "evaluator.latency", "expected an object");
-    if (isObj(e.latency)) checkKeys(e.latency, ["inputSize", "batchSizes", "warmup", "repeats", "maxMsPerBatch", "minRepeats", "seed"], where, "evaluator.latency.");
+    parseInput(latencySchema, e.latency ?? {}, where, "evaluator.latency");
+    if (e.backend !== undefined && typeof e.backend !== "string") fail(where, "evaluator.backend", "expected a backend name");
     // null: no subsampling (lets an override drop a file's subsample)
     if (e.subsample !== undefined && e.subsample !== null) {
       if (!isObj(e.subsample)) fail(where, "evaluator.subsample", "expected { train?, val? }");
-      checkKeys(e.subsample, ["train", "val"], where, "evaluator.subsample.");
-      for (const k of ["train", "val"]) if (e.subsample[k] !== undefined) posInt(e.subsample[k], where, `evaluator.subsample.${k}`);
-      if (e.subsample.train !== undefined && (e.subsample.train as number) < 2) fail(where, "evaluator.subsample.train", "needs at least 2 samples (one per class)");
+      parseInput(subsampleSchema, e.subsample, where, "evaluator.subsample");
     }
     evaluator = {
       kind: "train",
       subsample: e.subsample === null ? undefined : ((e.subsample as TrainEvaluatorOptions["subsample"]) ?? undefined),
       data: data as unknown as TrainEvaluatorOptions["data"],
       folds,
-      train: { ...de.train, ...((e.train as Json | undefined) ?? {}) },
-      model: (e.model as TrainEvaluatorOptions["model"]) ?? {},
+      train,
+      model: model as TrainEvaluatorOptions["model"],
       latency: { ...de.latency, ...((e.latency as Json | undefined) ?? {}) },
       backend: (e.backend as string | undefined) ?? backend,
     };

@@ -43,23 +43,23 @@ export function resolveSpace(raw: unknown = {}, where = "space"): SearchSpaceCon
   for (const k of Object.keys(r)) {
     if (!["widths", "minBlocks", "maxBlocks", "stem"].includes(k)) throw new Error(`${where}.${k}: unknown key (expected widths, minBlocks, maxBlocks, stem)`);
   }
-  const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
-  const widths = (r.widths ?? DEFAULT_SPACE.widths) as unknown;
+  const posInt = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+  const widths = (r.widths === undefined ? DEFAULT_SPACE.widths : r.widths) as unknown;
   if (!Array.isArray(widths) || widths.length === 0 || !widths.every(posInt)) {
     throw new Error(`${where}.widths: expected a non-empty array of positive integers, got ${JSON.stringify(widths)}`);
   }
   for (let i = 1; i < widths.length; i++) {
     if (widths[i] <= widths[i - 1]) throw new Error(`${where}.widths: must be strictly increasing, got ${JSON.stringify(widths)}`);
   }
-  const minBlocks = r.minBlocks ?? DEFAULT_SPACE.minBlocks;
-  const maxBlocks = r.maxBlocks ?? DEFAULT_SPACE.maxBlocks;
+  const minBlocks = r.minBlocks === undefined ? DEFAULT_SPACE.minBlocks : r.minBlocks;
+  const maxBlocks = r.maxBlocks === undefined ? DEFAULT_SPACE.maxBlocks : r.maxBlocks;
   if (!posInt(minBlocks) || (minBlocks as number) < NUM_STAGES) {
     throw new Error(`${where}.minBlocks: expected an integer >= ${NUM_STAGES} (one block per stage), got ${JSON.stringify(minBlocks)}`);
   }
   if (!posInt(maxBlocks) || (maxBlocks as number) < (minBlocks as number)) {
     throw new Error(`${where}.maxBlocks: expected an integer >= minBlocks (${minBlocks}), got ${JSON.stringify(maxBlocks)}`);
   }
-  const stem = (r.stem ?? DEFAULT_SPACE.stem) as unknown;
+  const stem = (r.stem === undefined ? DEFAULT_SPACE.stem : r.stem) as unknown;
   if (!Array.isArray(stem) || stem.length !== 2 || !stem.every(posInt)) {
     throw new Error(`${where}.stem: expected two positive integers [stem1, stem2], got ${JSON.stringify(stem)}`);
   }

@@ -1,6 +1,7 @@
 import { checkDatasetOptions } from "./datasets";
 import * as fs from "fs";
 import { AugmentConfig, referenceAugment } from "../augment/compose";
+import { resolveConfig } from "../models/registry";
 
 /** Loss choices: A-Softmax with the margin (SphereFace), the reference's margin-free A-Softmax, softmax CE. */
 export type LossName = "asoftmax" | "asoftmax-reference" | "softmax";
@@ -224,7 +225,8 @@ function merge(base: unknown, raw: unknown, key: string, where: string): unknown
 function need(cond: boolean, where: string, key: string, problem: string): void {
   if (!cond) throw new ConfigError(where, key, problem);
 }
-const isInt = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+// Safe integers only: 1e308 and 2^53 + 2 are "integers" to Number.isInteger but count nothing exactly.
+const isInt = (v: unknown, min: number) => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 const isNum = (v: unknown, min: number) => typeof v === "number" && Number.isFinite(v) && v >= min;
 function oneOf(v: unknown, opts: readonly string[], where: string, key: string): void {
   need(typeof v === "string" && opts.includes(v), where, key, `must be one of ${opts.map((o) => `"${o}"`).join(", ")} (got ${JSON.stringify(v)})`);
@@ -252,6 +254,12 @@ export function resolveTrainConfig(raw: unknown, where = "config"): TrainConfig 
   oneOf(c.loss, ["asoftmax", "asoftmax-reference", "softmax"], where, "loss");
   oneOf(c.classWeight, ["none", "balanced"], where, "classWeight");
   need(!(c.loss !== "softmax" && c.head !== "asoftmax"), where, "loss", `"${c.loss}" needs head "asoftmax" (got head "${c.head}")`);
+  // The architecture must be one the model registry builds, or the error would come at training time.
+  try {
+    resolveConfig(c.arch, { attention: c.attention, head: c.head });
+  } catch (e) {
+    throw new ConfigError(where, "arch", (e as Error).message);
+  }
   for (const k of ["lambdaMin", "lambdaBase", "gamma", "power"] as const) need(isNum(c.asoftmax[k], 0), where, `asoftmax.${k}`, "must be a non-negative number");
   oneOf(c.optimizer.name, ["sgd", "adam"], where, "optimizer.name");
   need(isNum(c.optimizer.lr, 0) && c.optimizer.lr > 0, where, "optimizer.lr", "must be a positive number");
