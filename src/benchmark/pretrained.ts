@@ -7,7 +7,7 @@ import { decodeCheckpoint, encodeCheckpoint, InputNorm } from "../train/checkpoi
 import type { TrainableNet } from "../train/net";
 import { getInputNorm, predictProbabilities, setInputNorm } from "../train/predict";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
-import { finite, parseInput, safeRelativeName, z } from "../util/schema";
+import { finite, parseInput, safeInt, safeRelativeName, z } from "../util/schema";
 
 /** One member of a saved ensemble. */
 export interface PretrainedMember {
@@ -57,11 +57,12 @@ const memberSchema = z
     head: z.enum(["asoftmax", "linear"]),
     file: safeRelativeName,
     sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
-    params: z.number().int().positive().optional(),
+    params: safeInt().positive().optional(),
     // Required, and explicit: null means the member was trained on unscaled crops.
     inputNorm: z.union([inputNormSchema, z.null()], { required_error: "is required ({mean, std} or null for unscaled input)" }),
-    bestEpoch: z.number().int().nonnegative().optional(),
-    val: z.record(z.number().nullable()).optional(),
+    bestEpoch: safeInt().nonnegative().optional(),
+    // Validation metrics (accuracy, sensitivity, ..., auc) are fractions; null where undefined.
+    val: z.record(z.number().min(0, "must be a fraction in [0, 1]").max(1, "must be a fraction in [0, 1]").nullable()).optional(),
   })
   .passthrough();
 
@@ -136,22 +137,35 @@ export function loadEnsemble(p: string): LoadedEnsemble {
   }
   const spec = parseEnsembleSpec(raw, file);
   const dir = path.dirname(file);
-  const members = spec.members.map((m, i) => {
-    const wfile = path.join(dir, m.file);
-    if (!fs.existsSync(wfile)) throw new Error(`${file}: key \`members[${i}].file\`: ${m.file} not found`);
-    const bytes = fs.readFileSync(wfile);
-    if (sha256(bytes) !== m.sha256) throw new Error(`${wfile}: SHA-256 mismatch (corrupt or replaced weights)`);
-    const ck = decodeCheckpoint(bytes, wfile);
-    const net = createModel(m.arch, { seed: 0, attention: m.attention, head: m.head });
-    try {
-      net.setWeights(ck.weights, true);
-    } catch (e) {
-      net.dispose();
-      throw new Error(`${wfile}: weights do not fit ${m.arch} (${(e as Error).message})`);
-    }
-    setInputNorm(net, m.inputNorm);
-    return net;
-  });
+  const members: TrainableNet[] = [];
+  try {
+    spec.members.forEach((m, i) => {
+      const key = (k: string) => `${file}: key \`members[${i}].${k}\``;
+      const wfile = path.join(dir, m.file);
+      if (!fs.existsSync(wfile)) throw new Error(`${key("file")}: ${m.file} not found`);
+      const bytes = fs.readFileSync(wfile);
+      if (sha256(bytes) !== m.sha256) throw new Error(`${wfile}: SHA-256 mismatch (corrupt or replaced weights)`);
+      const ck = decodeCheckpoint(bytes, wfile);
+      // The weights file is authentic (its hash matched): what the manifest says about it must
+      // agree with what it records, or the member would be scored with the wrong input scaling.
+      if (JSON.stringify(ck.state.inputNorm) !== JSON.stringify(m.inputNorm)) {
+        throw new Error(`${key("inputNorm")}: ${JSON.stringify(m.inputNorm)}, but ${m.file} was trained with ${JSON.stringify(ck.state.inputNorm)}`);
+      }
+      if (m.bestEpoch !== undefined && m.bestEpoch !== ck.state.bestEpoch) throw new Error(`${key("bestEpoch")}: ${m.bestEpoch}, but ${m.file} holds epoch ${ck.state.bestEpoch}`);
+      const net = createModel(m.arch, { seed: 0, attention: m.attention, head: m.head });
+      members.push(net);
+      try {
+        net.setWeights(ck.weights, true);
+      } catch (e) {
+        throw new Error(`${wfile}: weights do not fit ${m.arch} (${(e as Error).message})`);
+      }
+      if (m.params !== undefined && m.params !== net.paramCount()) throw new Error(`${key("params")}: ${m.params}, but ${m.arch} has ${net.paramCount()} parameters`);
+      setInputNorm(net, m.inputNorm);
+    });
+  } catch (e) {
+    for (const n of members) n.dispose();
+    throw e;
+  }
   return { spec, dir, members };
 }
 

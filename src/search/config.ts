@@ -1,6 +1,7 @@
 import { checkDatasetOptions } from "../train/datasets";
 import * as fs from "fs";
 import { parseInput, z } from "../util/schema";
+import { resolveTrainConfig } from "../train/config";
 import * as path from "path";
 import { repoRoot } from "../util/provenance";
 import type { LatencyOptions } from "./latency";
@@ -55,8 +56,8 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
 
 type Json = Record<string, unknown>;
 
-const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
-const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer");
+const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer").safe("must be an integer below 2^53");
+const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer").safe("must be an integer below 2^53");
 const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"] as const;
 
 const analyticEvaluatorSchema = z
@@ -77,7 +78,7 @@ const trainEvaluatorSchema = z
       .optional(),
     // null: no subsampling (lets an override drop a file's subsample)
     subsample: z
-      .object({ train: z.number().int("must be an integer >= 2").min(2, "needs at least 2 samples (one per class)"), val: posInt() })
+      .object({ train: z.number().int("must be an integer >= 2").min(2, "needs at least 2 samples (one per class)").safe("must be an integer below 2^53"), val: posInt() })
       .partial()
       .strict()
       .nullable()
@@ -136,7 +137,7 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
   const rawEvaluator = c.evaluator ?? d.evaluator;
   const e = rawEvaluator.kind === "analytic" ? parseInput(analyticEvaluatorSchema, rawEvaluator, where, "evaluator") : parseInput(trainEvaluatorSchema, rawEvaluator, where, "evaluator");
   const backend = c.backend ?? d.backend;
-  const space = resolveSpace(c.space ?? {}, where);
+  const space = resolveSpace(c.space === undefined ? {} : c.space, where); // null is a value (refused), not "absent"
   const budget = {
     maxCandidates: c.budget?.maxCandidates ?? d.budget.maxCandidates,
     maxSeconds: c.budget?.maxSeconds === null ? Infinity : (c.budget?.maxSeconds ?? d.budget.maxSeconds),
@@ -152,12 +153,20 @@ export function resolveSearchConfig(raw: unknown, where = "search config"): Sear
     const folds = { ...de.folds, ...(te.folds ?? {}) };
     if (folds.fold >= folds.k) throw new Error(`${where}: key \`evaluator.folds.fold\`: must be below folds.k (${folds.k}) (got ${folds.fold})`);
     if (data.module === undefined) checkDatasetOptions(data.dataset ?? "demo", data.options ?? {}, where, "evaluator.data.options");
+    // The candidates' training block is checked now, not when the first candidate trains.
+    const train = { ...de.train, ...((te.train as Json | undefined) ?? {}) };
+    try {
+      resolveTrainConfig(train, where);
+    } catch (err) {
+      const m = (err as Error).message;
+      throw new Error(m.startsWith(`${where}: key \``) ? `${where}: key \`evaluator.train.${m.slice(where.length + 7)}` : m);
+    }
     evaluator = {
       kind: "train",
       subsample: te.subsample ?? undefined,
       data,
       folds,
-      train: { ...de.train, ...((te.train as Json | undefined) ?? {}) },
+      train,
       model: te.model ?? {},
       latency: { ...de.latency, ...(te.latency ?? {}) },
       backend: te.backend ?? backend,

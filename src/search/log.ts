@@ -1,5 +1,6 @@
 import * as fs from "fs";
-import { appendLineDurable, readJsonLines } from "../util/atomic";
+import { appendLineDurable } from "../util/atomic";
+import { finite, parseInput, safeInt, z } from "../util/schema";
 import type { LatencyResult } from "./latency";
 import { inSpace, parseSearchId, searchId, SearchArch, SearchSpaceConfig } from "./space";
 
@@ -61,21 +62,81 @@ export function repairTornTail(file: string): number {
   return buf.length - keep;
 }
 
+const fraction = () => finite().min(0, "must be a fraction in [0, 1]").max(1, "must be a fraction in [0, 1]");
+const latencyStats = z
+  .object({ batch: safeInt().min(1), medianMs: finite().nonnegative(), minMs: finite().nonnegative(), maxMs: finite().nonnegative(), repeats: safeInt().nonnegative(), warmup: safeInt().nonnegative() })
+  .strict();
+const widths = z.array(safeInt().min(1));
+
+/** One line of a search log as `appendSearchRecord` writes it (every field the readers use). */
+const recordSchema = z
+  .object({
+    v: z.literal(1),
+    strategy: z.enum(["pop", "random"]),
+    searchSeed: safeInt(),
+    id: z.string(),
+    arch: z.object({ stem: z.tuple([safeInt().min(1), safeInt().min(1)]), stages: z.tuple([widths, widths, widths]) }).strict(),
+    proposal: safeInt().nonnegative(),
+    seed: safeInt().nonnegative(),
+    objective: z.string().optional(),
+    accuracy: fraction(),
+    params: safeInt().nonnegative(),
+    flops: finite().nonnegative(),
+    // Validation metrics (null where undefined, e.g. AUC with one class).
+    val: z.record(fraction().nullable()),
+    latency: z.object({ backend: z.string(), inputSize: safeInt().min(1), batch1: latencyStats, batch32: latencyStats.optional() }).strict(),
+    extra: z.record(z.unknown()).optional(),
+    wallSeconds: finite().nonnegative(),
+    worker: z.union([safeInt().nonnegative(), z.null()]),
+    finishedAt: z.string().refine((t) => !Number.isNaN(Date.parse(t)), "must be an ISO date"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const objective = r.objective ?? "accuracy";
+    if (r.val[objective] !== r.accuracy) ctx.addIssue({ code: "custom", path: ["accuracy"], message: `must equal val.${objective} (${r.val[objective]})` });
+  });
+
 /**
- * Reads a search log, checking that every record belongs to this search (same strategy, seed and
- * space) and that no architecture appears twice; errors name the file, the line and the field.
- * A torn last line (a kill mid-append) is skipped by `readJsonLines`.
+ * The records of a JSON-lines log. A last line without its newline is a torn append (a kill in
+ * the middle of `appendLineDurable`, which writes line and newline in one call) and is skipped;
+ * any other line that is not JSON (the last one included, once its newline was written) is
+ * corruption and an error naming the file and line.
+ */
+function readLogLines(file: string): Array<{ line: number; value: unknown }> {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const out: Array<{ line: number; value: unknown }> = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (!l) continue;
+    try {
+      out.push({ line: i + 1, value: JSON.parse(l) });
+    } catch (e) {
+      if (i === lines.length - 1) break;
+      throw new Error(`${file}:${i + 1}: corrupt JSON line (${(e as Error).message})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads a search log, checking every record against the record schema and that it belongs to
+ * this search (same strategy, seed and space) and that no architecture appears twice; errors
+ * name the file, the record (and line) and the field. A torn last line (a kill mid-append) is
+ * skipped.
  */
 export function readSearchLog(
   file: string,
   expect: { strategy: SearchStrategy; searchSeed: number; space: SearchSpaceConfig; objective?: string },
 ): SearchRecord[] {
-  const recs = readJsonLines<SearchRecord>(file);
+  const lines = readLogLines(file);
   const seen = new Map<string, SearchRecord>();
   const out: SearchRecord[] = [];
-  recs.forEach((r, i) => {
+  lines.forEach(({ line, value }, i) => {
     const where = `${file}: record ${i + 1}`;
-    if (!r || typeof r !== "object" || r.v !== 1) throw new Error(`${where}: not a naslung search record (v: 1 expected)`);
+    const v = value as { v?: unknown } | null;
+    if (!v || typeof v !== "object" || Array.isArray(v) || v.v !== 1) throw new Error(`${where}: not a naslung search record (v: 1 expected)`);
+    const r = parseInput(recordSchema, value, `${where} (line ${line})`) as SearchRecord;
     if (r.strategy !== expect.strategy || r.searchSeed !== expect.searchSeed) {
       throw new Error(
         `${where}: written by a different search (strategy ${r.strategy}, seed ${r.searchSeed}; this one is ${expect.strategy}, seed ${expect.searchSeed}); use another log file`,
@@ -85,10 +146,14 @@ export function readSearchLog(
     if (expect.objective !== undefined && objective !== expect.objective) {
       throw new Error(`${where}: ranks candidates by validation ${objective}, this search by ${expect.objective}; use another log file`);
     }
-    if (typeof r.id !== "string" || searchId(parseSearchId(r.id)) !== searchId(r.arch)) throw new Error(`${where}: id "${r.id}" does not match its arch`);
+    let idArch: string | null = null;
+    try {
+      idArch = searchId(parseSearchId(r.id));
+    } catch {
+      // reported below
+    }
+    if (idArch !== searchId(r.arch)) throw new Error(`${where}: id "${r.id}" does not match its arch`);
     if (!inSpace(expect.space, r.arch)) throw new Error(`${where}: architecture ${r.id} is outside the configured search space`);
-    if (!(typeof r.accuracy === "number" && Number.isFinite(r.accuracy))) throw new Error(`${where}: accuracy missing or not a number`);
-    if (!(r.latency && typeof r.latency.batch1?.medianMs === "number")) throw new Error(`${where}: latency.batch1.medianMs missing`);
     const first = seen.get(r.id);
     if (first) {
       // The same candidate trained twice (e.g. two searches that shared a log before it was

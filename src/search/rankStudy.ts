@@ -153,7 +153,7 @@ export const rankStudyConfigSchema = z
 /** Validates a rank-study config; errors name the file, the key and the problem. */
 export function resolveRankStudyConfig(raw: unknown, where = "rank-study config"): RankStudyConfig {
   const c = parseInput(rankStudyConfigSchema, raw, where);
-  const space = resolveSpace(c.space ?? {}, where);
+  const space = resolveSpace(c.space === undefined ? {} : c.space, where);
   const scores: RankStudyScore[] = c.scores.map((s, i) => {
     const out: RankStudyScore = { name: s.name, searchConfig: s.searchConfig, set: s.set, seeds: s.seeds ?? [c.seed], note: s.note };
     scoreEvaluator(out, `${where}: scores[${i}]`); // resolves now, so a bad override fails before any training

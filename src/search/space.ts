@@ -34,7 +34,7 @@ export const DEFAULT_SPACE: Readonly<SearchSpaceConfig> = Object.freeze({
 /** Number of stages in a ConvRes network (fixed by the architecture). */
 export const NUM_STAGES = 3;
 
-const spacePosInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
+const spacePosInt = () => z.number().int("must be a positive integer").positive("must be a positive integer").safe("must be an integer below 2^53");
 
 /** The schema of a (possibly partial) space config; omitted keys take DEFAULT_SPACE's values. */
 export const searchSpaceSchema = z
@@ -43,8 +43,8 @@ export const searchSpaceSchema = z
       .array(spacePosInt())
       .min(1, "must be a non-empty list of positive integers")
       .refine((w) => w.every((v, i) => i === 0 || v > w[i - 1]), (w) => ({ message: `must be strictly increasing (got ${JSON.stringify(w)})` })),
-    minBlocks: z.number().int().min(NUM_STAGES, `must be an integer >= ${NUM_STAGES} (one block per stage)`),
-    maxBlocks: z.number().int("must be an integer >= minBlocks"),
+    minBlocks: z.number().int().safe().min(NUM_STAGES, `must be an integer >= ${NUM_STAGES} (one block per stage)`),
+    maxBlocks: z.number().int("must be an integer >= minBlocks").safe(),
     stem: z.tuple([spacePosInt(), spacePosInt()], { invalid_type_error: "must be two positive integers [stem1, stem2]" }),
   })
   .partial()

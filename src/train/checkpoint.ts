@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { writeFileAtomic } from "../util/atomic";
+import { finite, parseInput, safeInt, z } from "../util/schema";
 import type { WeightMap } from "../models/paramStore";
 import type { SavedTensor } from "./optimizer";
 
@@ -58,6 +59,72 @@ interface Entry {
   length: number;
 }
 
+// Infinity/NaN do not survive JSON; the state stores them as null.
+const metric = () => z.union([finite(), z.null()]);
+
+/** The JSON header of a checkpoint file: the train state and the tensor table, every key required. */
+const headerSchema = z
+  .object({
+    state: z
+      .object({
+        epoch: safeInt().nonnegative(),
+        step: safeInt().nonnegative(),
+        history: z.array(
+          z
+            .object({
+              epoch: safeInt().nonnegative(),
+              lr: metric(),
+              step: safeInt().nonnegative(),
+              trainLoss: metric(),
+              trainAccuracy: metric(),
+              valLoss: metric(),
+              valAccuracy: metric(),
+              valAuc: metric(),
+              best: z.boolean(),
+              seconds: metric(),
+            })
+            .strict(),
+        ),
+        bestEpoch: safeInt().min(-1),
+        bestScore: z.array(metric()),
+        inputNorm: z.union([z.object({ mean: finite(), std: finite().gt(0, "must be > 0") }).strict(), z.null()]),
+        fingerprint: z.string(),
+      })
+      .strict()
+      .superRefine((s, ctx) => {
+        if (s.bestEpoch >= s.epoch) ctx.addIssue({ code: "custom", path: ["bestEpoch"], message: `must be below epoch (${s.epoch} completed)` });
+        if (s.history.length > s.epoch) ctx.addIssue({ code: "custom", path: ["history"], message: `holds ${s.history.length} epochs, more than the ${s.epoch} completed` });
+      }),
+    entries: z.array(
+      z
+        .object({
+          kind: z.enum(["weight", "optimizer"]),
+          name: z.string().min(1),
+          shape: z.array(safeInt().nonnegative()),
+          dtype: z.enum(["float32", "int32"]),
+          offset: safeInt().nonnegative(),
+          length: safeInt().nonnegative(),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .superRefine((h, ctx) => {
+    // The tensors are stored back to back in table order; each is exactly its shape's size and
+    // each name appears once (a second one would silently replace the first).
+    let offset = 0;
+    const seen = new Set<string>();
+    h.entries.forEach((e, i) => {
+      const size = e.shape.reduce((a, d) => a * d, 1);
+      if (e.length !== size) ctx.addIssue({ code: "custom", path: ["entries", i, "length"], message: `is ${e.length} but shape [${e.shape}] holds ${size}` });
+      if (e.offset !== offset) ctx.addIssue({ code: "custom", path: ["entries", i, "offset"], message: `is ${e.offset}, expected ${offset} (tensors are stored back to back)` });
+      if (e.kind === "weight" && e.dtype !== "float32") ctx.addIssue({ code: "custom", path: ["entries", i, "dtype"], message: "weights are float32" });
+      if (seen.has(`${e.kind}:${e.name}`)) ctx.addIssue({ code: "custom", path: ["entries", i, "name"], message: `"${e.name}" appears twice` });
+      seen.add(`${e.kind}:${e.name}`);
+      offset += e.length;
+    });
+  });
+
 /**
  * Serialises a checkpoint into one binary file: "NLCKPT01", uint32 header length, JSON header
  * (state and a tensor table), then float32 data. One file written with writeFileAtomic, so a
@@ -100,12 +167,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): Checkp
   const hlen = dv.getUint32(MAGIC.length, true);
   const headLen = MAGIC.length + 4 + hlen;
   if (headLen > bytes.length) throw new Error(`${file}: truncated checkpoint header`);
-  let head: { state: TrainState; entries: Entry[] };
+  let raw: unknown;
   try {
-    head = JSON.parse(Buffer.from(bytes.subarray(MAGIC.length + 4, headLen)).toString("utf8"));
+    raw = JSON.parse(Buffer.from(bytes.subarray(MAGIC.length + 4, headLen)).toString("utf8"));
   } catch (e) {
     throw new Error(`${file}: corrupt checkpoint header (${(e as Error).message})`);
   }
+  const head = parseInput(headerSchema, raw, `${file}: checkpoint header`) as { state: TrainState; entries: Entry[] };
   const total = head.entries.reduce((a, e) => a + e.length, 0);
   if (bytes.length !== headLen + total * 4) throw new Error(`${file}: checkpoint is ${bytes.length} bytes, expected ${headLen + total * 4} (truncated?)`);
   // Copy into an aligned buffer (the file buffer's offset need not be 4-aligned).
@@ -118,7 +186,6 @@ export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): Checkp
     if (e.kind === "weight") weights[e.name] = { shape: e.shape, data };
     else optimizer.push({ name: e.name, shape: e.shape, dtype: e.dtype as SavedTensor["dtype"], data });
   }
-  // Infinity/NaN do not survive JSON; the state stores them as null.
   return { state: head.state, weights, optimizer };
 }
 

@@ -2,6 +2,7 @@ import { checkDatasetOptions } from "./datasets";
 import { finite, parseInput, safeName, z } from "../util/schema";
 import * as fs from "fs";
 import { AugmentConfig, referenceAugment } from "../augment/compose";
+import { resolveConfig } from "../models/registry";
 
 /** Loss choices: A-Softmax with the margin (SphereFace), the reference's margin-free A-Softmax, softmax CE. */
 export type LossName = "asoftmax" | "asoftmax-reference" | "softmax";
@@ -223,8 +224,9 @@ function merge(base: unknown, raw: unknown, key: string, where: string): unknown
 }
 
 const nonNeg = () => finite().nonnegative();
-const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer");
-const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer");
+// Safe integers only: 1e308 and 2^53 + 2 are "integers" to Number.isInteger but count nothing exactly.
+const nonNegInt = () => z.number().int("must be a non-negative integer").nonnegative("must be a non-negative integer").safe("must be an integer below 2^53");
+const posInt = () => z.number().int("must be a positive integer").positive("must be a positive integer").safe("must be an integer below 2^53");
 const fraction01 = () => finite().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]");
 
 /**
@@ -281,7 +283,7 @@ export const trainConfigSchema = z
     folds: z
       .object({
         scheme: z.enum(["auto", "grouped", "predefined"]),
-        k: z.number().int().min(2),
+        k: z.number().int().min(2).safe(),
         run: z.array(nonNegInt()).min(1, "must be null or a non-empty list of fold indices").nullable(),
         innerValFraction: finite().gt(0, "must be in (0, 1)").lt(1, "must be in (0, 1)"),
       })
@@ -297,6 +299,12 @@ export const trainConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.loss !== "softmax" && c.head !== "asoftmax") ctx.addIssue({ code: "custom", path: ["loss"], message: `"${c.loss}" needs head "asoftmax" (got head "${c.head}")` });
+    // The architecture must be one the model registry builds, or the error would come at training time.
+    try {
+      resolveConfig(c.arch, { attention: c.attention, head: c.head });
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: ["arch"], message: (e as Error).message });
+    }
     if (c.epochs > 0 && c.schedule.warmupEpochs >= c.epochs) ctx.addIssue({ code: "custom", path: ["schedule", "warmupEpochs"], message: `must be smaller than epochs (${c.epochs})` });
   });
 

@@ -118,3 +118,6 @@ export const safeName = z
 
 /** A finite number (zod's `number()` accepts Infinity). */
 export const finite = () => z.number().finite();
+
+/** An integer exact as a JS number: zod's `int()` alone accepts 1e308 and 2^53 + 2. */
+export const safeInt = () => z.number().int().safe("must be an integer below 2^53 (exactly representable)");

@@ -43,13 +43,15 @@ test("HighBit above BitsStored-1 shifts the stored bits down (PS3.5 8.1.1)", () 
 });
 
 test("8 bits allocated, signed and unsigned, and native multi-frame", () => {
-  let b = setUS(setUS(setUS(MR, 0x0028, 0x0100, 8), 0x0028, 0x0101, 8), 0x0028, 0x0102, 7);
+  const one = setUS(setUS(setUS(MR, 0x0028, 0x0100, 8), 0x0028, 0x0101, 8), 0x0028, 0x0102, 7);
+  // One 64x64 8-bit frame is 4096 bytes: the 8192 pixel bytes are not described by the header.
+  assert.throws(() => readDicom(one, { name: "edited.dcm" }).storedFrames(), /edited\.dcm: pixel data holds 8192 bytes, but 1 frame\(s\) of 64x64x1 at 8 bits are 4096/);
+  // The 8192 pixel bytes hold two 64x64 8-bit frames once NumberOfFrames says 2.
+  const b = insertBefore(one, [0x0028, 0x0010, "US"], 0x0028, 0x0008, "IS", "2");
   const p = pixelDataOffset(b);
   [0xff, 0x80, 0x7f, 0x00].forEach((v, i) => (b[p + i] = v));
   assert.deepEqual(first(b, 4), [-1, -128, 127, 0]);
   assert.deepEqual(first(setUS(b, 0x0028, 0x0103, 0), 4), [255, 128, 127, 0]);
-  // The 8192 pixel bytes hold two 64x64 8-bit frames once NumberOfFrames says 2.
-  b = insertBefore(b, [0x0028, 0x0010, "US"], 0x0028, 0x0008, "IS", "2");
   const img = readDicom(b, { name: "two-frames.dcm" });
   assert.equal(img.frames, 2);
   const frames = img.storedFrames();

@@ -141,7 +141,9 @@ const tinyConfig = (extra: Record<string, unknown> = {}) =>
 test("an arch error after config parsing leaves no run folder", async () => {
   await initBackend({ backend: "cpu", quiet: true });
   const runs = tmp("archerr");
-  const config = tinyConfig({ arch: "[4,4,[8" });
+  // Config parsing refuses it; a config built in code (past the parser) is refused before any folder.
+  assert.throws(() => tinyConfig({ arch: "[4,4,[8" }), /config: key `arch`: parseArch: cannot parse/);
+  const config = { ...tinyConfig(), arch: "[4,4,[8" };
   await assert.rejects(runTraining({ config, configFile: "t.json", runsRoot: runs, dataset: sizeOnlyDataset({ samples: 32 }) }), /t\.json: key `arch`: parseArch: cannot parse/);
   assert.deepEqual(fs.readdirSync(runs), []);
 });
@@ -234,7 +236,7 @@ test("two searches into one log: the second is refused; a log holding exact dupl
   fs.writeFileSync(log, [...lines, lines[1]].join("\n") + "\n");
   assert.equal(readSearchLog(log, { strategy: "pop", searchSeed: 5, space: DEFAULT_SPACE }).length, 3);
   const changed = JSON.parse(lines[1]);
-  changed.accuracy = changed.accuracy / 2;
+  changed.accuracy = changed.val.accuracy = changed.accuracy / 2;
   fs.writeFileSync(log, [...lines, JSON.stringify(changed)].join("\n") + "\n");
   assert.throws(() => readSearchLog(log, { strategy: "pop", searchSeed: 5, space: DEFAULT_SPACE }), /record 4: architecture .* appears twice with different results/);
   const again = await run();

@@ -130,8 +130,12 @@ function parseDataSet(bytes: Uint8Array, name: string, opts: ReadDicomOptions): 
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length === 0) throw new DicomError(name, "not-dicom", "empty file");
   const hasPreamble = buf.length >= 132 && buf.toString("latin1", 128, 132) === "DICM";
+  let inflatedAt = -1;
   const parseOpts: dicomParser.ParseDicomOptions = {
-    inflater: (arr: Uint8Array, position: number) => inflate(arr, position, name, opts.maxInflatedBytes ?? 1 << 30),
+    inflater: (arr: Uint8Array, position: number) => {
+      inflatedAt = position;
+      return inflate(arr, position, name, opts.maxInflatedBytes ?? 1 << 30);
+    },
   };
   if (!hasPreamble) {
     // ACR-NEMA style raw data sets (no preamble) are implicit VR little endian (PS3.5 A.1); only
@@ -145,12 +149,132 @@ function parseDataSet(bytes: Uint8Array, name: string, opts: ReadDicomOptions): 
     }
     parseOpts.TransferSyntaxUID = "1.2.840.10008.1.2";
   }
+  let ds: dicomParser.DataSet;
   try {
-    return dicomParser.parseDicom(buf, parseOpts);
+    ds = dicomParser.parseDicom(buf, parseOpts);
   } catch (e) {
     if (e instanceof DicomError) throw e;
     const reason = describeThrown(e);
     throw new DicomError(name, classifyParseError(reason), `parse failed: ${reason}`);
+  }
+  if (inflatedAt >= 0) {
+    // dicom-parser parses an inflated data set from byte 0 of (meta header + inflated bytes), so
+    // the preamble and the meta header come back once more as junk elements; drop them (the
+    // meta header's own elements are merged in from its separate parse).
+    for (const [tag, el] of Object.entries(ds.elements)) {
+      if (el.dataOffset < inflatedAt && (!tag.startsWith("x0002") || el.dataOffset < 132)) delete ds.elements[tag];
+    }
+  }
+  // dicom-parser only warns when the data ends inside a sequence, an item or encapsulated pixel
+  // data (a cut file, or a corrupt delimiter that made it read on to the end): what it returns
+  // then lacks every element after that point.
+  const broken = (ds.warnings ?? []).find((w) => /eof encountered|missing sequence delimiter|unexpected tag/.test(w));
+  if (broken) throw new DicomError(name, /eof|missing/.test(broken) ? "truncated" : "corrupt", `parse failed: ${broken}`);
+  checkElements(ds, name, hasExplicitVR(ds), hasPreamble ? 132 : 0, inflatedAt);
+  return ds;
+}
+
+/** VRs of the elements this reader uses (PS3.6), to check them in implicit-VR data sets too. */
+const KNOWN_VR: Record<string, string> = {
+  x00020002: "UI", x00020003: "UI", x00020010: "UI",
+  x00080016: "UI", x00080018: "UI", x0020000d: "UI", x0020000e: "UI", x00200052: "UI",
+  x00100020: "LO", x00080060: "CS", x0008103e: "LO", x00080070: "LO", x00181210: "SH",
+  x00200013: "IS", x00200012: "IS", x00280008: "IS",
+  x00280010: "US", x00280011: "US", x00280002: "US", x00280006: "US", x00280100: "US", x00280101: "US", x00280102: "US", x00280103: "US",
+  x00280120: "US", x00280121: "US",
+  x00280004: "CS",
+  x00281053: "DS", x00281052: "DS", x00200032: "DS", x00200037: "DS", x00280030: "DS", x00180050: "DS", x00281050: "DS", x00281051: "DS",
+};
+/** Elements with one binary value (VM 1): their length is exactly the value size. */
+const SINGLE_VALUE = new Set(["x00280010", "x00280011", "x00280002", "x00280006", "x00280100", "x00280101", "x00280102", "x00280103", "x00280120", "x00280121"]);
+const ALL_VRS = new Set("AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV".split(" "));
+const LONG_VRS = new Set("OB OD OF OL OV OW SQ SV UC UN UR UT UV".split(" "));
+const BINARY_SIZE: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, AT: 4, FD: 8, SV: 8, UV: 8 };
+/** Allowed bytes of a string VR's value (before trailing NUL/space padding), PS3.5 6.2. */
+const VR_CHARS: Record<string, RegExp> = {
+  DS: /^[0-9+\-.eE \\]*$/,
+  IS: /^[0-9+\- \\]*$/,
+  UI: /^[0-9. \\]*$/,
+  DA: /^[0-9. \\-]*$/,
+  TM: /^[0-9.: \\]*$/,
+  DT: /^[0-9.+\- \\]*$/,
+  AS: /^[0-9DWMY \\]*$/,
+  AE: /^[\x20-\x7e]*$/,
+  CS: /^[\x20-\x7e]*$/,
+  UR: /^[\x20-\x7e]*$/,
+  // Person names and short/long strings: no control characters but ESC (character set switches).
+  LO: /^[^\x00-\x1a\x1c-\x1f]*$/,
+  SH: /^[^\x00-\x1a\x1c-\x1f]*$/,
+  PN: /^[^\x00-\x1a\x1c-\x1f]*$/,
+  UC: /^[^\x00-\x1a\x1c-\x1f]*$/,
+  // Texts may also hold TAB, LF, FF, CR.
+  ST: /^[^\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]*$/,
+  LT: /^[^\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]*$/,
+  UT: /^[^\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]*$/,
+};
+
+function hasExplicitVR(ds: dicomParser.DataSet): boolean {
+  const uid = ds.elements.x00020010 ? (ds.string("x00020010") ?? "") : "";
+  return transferSyntaxInfo(uid || "1.2.840.10008.1.2")?.explicitVR ?? true;
+}
+
+const tagText = (tag: string) => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
+
+/**
+ * Checks the top-level elements' structure: they tile the data set without gaps or overlaps in
+ * ascending tag order, each has a known VR code (explicit syntaxes), a value size that fits its
+ * VR and, for strings, only the VR's characters. dicom-parser takes tags and lengths on trust:
+ * a corrupt length makes one element swallow the next ones (or start reading inside one) and
+ * the parse can come back in step further on; a corrupt tag can turn one element into another
+ * one's duplicate, which replaces it. Either way fields would come out missing or wrong without
+ * an error; these checks turn that into a `corrupt` DicomError naming the element.
+ */
+function checkElements(ds: dicomParser.DataSet, name: string, explicit: boolean, start: number, inflatedAt: number): void {
+  const n = ds.byteArray.length;
+  // In file order. Elements follow each other without gaps and in ascending tag order, each tag
+  // once (PS3.5 7.1), the meta header (group 0002) and the data set each from its own start.
+  // `elements` is keyed by tag, so a corrupt tag that became another element's tag silently
+  // replaces that element: the replaced element's bytes show as a gap.
+  const ordered = Object.entries(ds.elements).sort((a, b) => a[1].dataOffset - b[1].dataOffset);
+  let prevTag = "";
+  let prevEnd = start;
+  let prevOpen = false;
+  for (const [tag, el] of ordered) {
+    const where = `element ${tagText(tag)}${el.vr ? ` ${el.vr}` : ""} at byte ${el.dataOffset}`;
+    const meta = tag.startsWith("x0002");
+    if (!meta && prevTag.startsWith("x0002")) {
+      prevTag = "";
+      if (inflatedAt >= 0) prevEnd = inflatedAt;
+    }
+    if (tag <= prevTag) throw new DicomError(name, "corrupt", `${where}: follows ${tagText(prevTag)} (elements are in ascending tag order, each once): corrupt tag`);
+    // Tag (4) + VR (2) + length (2), or + 2 reserved + length (4) for the long VRs; implicit: tag + length (4).
+    const header = meta || explicit ? (el.vr !== undefined && LONG_VRS.has(el.vr) ? 12 : 8) : 8;
+    const gap = el.dataOffset - prevEnd;
+    // An undefined length ends with an 8-byte delimitation item outside `length`.
+    if (gap !== header && !(prevOpen && gap === header + 8)) {
+      throw new DicomError(name, "corrupt", gap > header ? `bytes ${prevEnd}..${el.dataOffset - header - 1} before ${where} belong to no element (a corrupt tag or length)` : `${where} overlaps the element before it (a corrupt length)`);
+    }
+    prevTag = tag;
+    prevEnd = el.dataOffset + el.length;
+    prevOpen = !!el.hadUndefinedLength;
+    if (explicit && el.vr !== undefined && !ALL_VRS.has(el.vr)) throw new DicomError(name, "corrupt", `${where}: "${el.vr}" is not a value representation (corrupt element header)`);
+    if (tag === "x7fe00010" || el.hadUndefinedLength || el.items) continue;
+    if (el.dataOffset + el.length > n) throw new DicomError(name, "truncated", `${where}: ${el.length}-byte value runs past the end of the data`);
+    const vr = KNOWN_VR[tag] ?? (explicit ? el.vr : undefined);
+    if (!vr) continue;
+    const size = BINARY_SIZE[vr];
+    if (size !== undefined) {
+      if (el.length % size !== 0 || (SINGLE_VALUE.has(tag) && el.length !== size)) {
+        throw new DicomError(name, "corrupt", `${where}: a ${el.length}-byte value does not fit ${SINGLE_VALUE.has(tag) ? "one" : "whole"} ${vr} value(s) (corrupt length?)`);
+      }
+      continue;
+    }
+    const chars = VR_CHARS[vr];
+    if (!chars) continue;
+    const text = Buffer.from(ds.byteArray.buffer, ds.byteArray.byteOffset + el.dataOffset, el.length).toString("latin1").replace(/[\0 ]+$/, "");
+    if (!chars.test(text)) {
+      throw new DicomError(name, "corrupt", `${where}: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)} is not ${vr} text (corrupt length or value)`);
+    }
   }
 }
 
@@ -372,6 +496,13 @@ function decodeAllFrames(
     if (el.dataOffset > byteArray.length || available < need) {
       throw new DicomError(h.file, "truncated", `pixel data holds ${Math.max(0, available)} bytes, ${h.frames} frame(s) of ${h.columns}x${h.rows} need ${need}`);
     }
+    // More data than the header describes: beyond the padding byte of an odd length, a row or
+    // more left over means Rows, Columns, NumberOfFrames or BitsAllocated do not describe it.
+    const rowBytes = h.columns * h.samplesPerPixel * (h.bitsAllocated / 8);
+    if (el.length - need >= rowBytes) {
+      throw new DicomError(h.file, "bad-header", `pixel data holds ${el.length} bytes, but ${h.frames} frame(s) of ${h.columns}x${h.rows}x${h.samplesPerPixel} at ${h.bitsAllocated} bits are ${need}: the size fields do not describe the data`);
+    }
+    if (el.length - need > 1) warnings.push(`pixel data has ${el.length - need} bytes after the last frame; ignored`);
     raws = [];
     for (let f = 0; f < h.frames; f++) {
       const raw = readNative(byteArray, el.dataOffset + f * bytesPerFrame, samplesPerFrame, h.bitsAllocated, ts!.littleEndian);

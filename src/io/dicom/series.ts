@@ -103,11 +103,12 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
 
   // 1. Read every header; pixel data stays undecoded until the geometry is settled.
   const images: DicomImage[] = [];
+  const noPixels: DicomImage[] = [];
   for (const n of names) {
     const file = path.join(dir, n);
     try {
       const img = readDicom(file, opts);
-      if (!img.hasPixelData) skipped.push({ file, code: "no-pixel-data", reason: "no Pixel Data (not an image)" });
+      if (!img.hasPixelData) noPixels.push(img);
       else images.push(img);
     } catch (e) {
       // A file named *.dcm claims to be DICOM: empty or undecodable, it is a damaged slice (a
@@ -142,6 +143,14 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
       const desc = ranked.map(([u, l]) => `${u || "<no SeriesInstanceUID>"} (${l.length} files)`).join(", ");
       problem("mixed-series", `${ranked.length} series in one folder: ${desc}; pass seriesUID to pick one`, ranked.slice(1).flatMap(([, l]) => l.map((i) => i.file)));
     }
+  }
+  // A file without Pixel Data is passed over as "not an image" (a report, a presentation state),
+  // unless it is an image of this very series (it has the series UID and image geometry): then
+  // it is a damaged slice, and leaving it out silently would leave a hole in the volume.
+  for (const img of noPixels) {
+    if (img.seriesInstanceUID === uid && (img.rows > 0 || img.columns > 0 || img.imagePositionPatient)) {
+      problem("unreadable-file", `${img.file}: an image of this series (Rows ${img.rows}, Columns ${img.columns}) without Pixel Data (7FE0,0010)`, [img.file]);
+    } else skipped.push({ file: img.file, code: "no-pixel-data", reason: "no Pixel Data (not an image)" });
   }
   const otherSeries = [...bySeries.entries()].filter(([u]) => u !== uid).map(([u, l]) => ({ seriesInstanceUID: u, files: l.length }));
   let series = bySeries.get(uid)!;
