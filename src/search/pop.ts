@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { acquireLock } from "../util/lock";
 import { createRng } from "../util/rng";
+import { killPoint } from "../util/killPoint";
 import { Candidate, Executor } from "./executor";
 import { appendSearchRecord, readSearchLog, repairTornTail, SearchRecord, SearchStrategy } from "./log";
 import { paretoFront, sameFront, TradeoffPoint } from "./pareto";
@@ -215,6 +216,7 @@ async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
       }
       const rec = done.rec as SearchRecord;
       appendSearchRecord(logFile, rec);
+      killPoint("search:record");
       const prevFront = state.front;
       const recordsNow = [...state.records, rec];
       const front = paretoFront(recordsNow.map((x) => ({ ...tradeoffPoint(x), rec: x }))).map((p) => p.rec);

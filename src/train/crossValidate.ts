@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { NoduleDataset, NoduleSample } from "../data/sample";
 import { writeJsonAtomic } from "../util/atomic";
+import { killPoint } from "../util/killPoint";
 import { deriveSeed } from "../util/seed";
 import type { MetricValues } from "../metrics/binary";
 import type { EpochRecord } from "./checkpoint";
@@ -139,6 +140,7 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
       seconds: (Date.now() - t0) / 1000,
     };
     writeJsonAtomic(resultFile, res);
+    killPoint("cv:fold");
     results.push(res);
     if (opts.onFold) await opts.onFold(res);
   }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { initBackend, describeBackend } from "../backend/select";
-import { writeJsonAtomic } from "../util/atomic";
+import { removeStaleTemps, writeJsonAtomic } from "../util/atomic";
 import { acquireLock } from "../util/lock";
 import { gitCommit, repoRoot } from "../util/provenance";
 import type { NoduleDataset } from "../data/sample";
@@ -128,6 +128,8 @@ export async function runTraining(opts: RunTrainingOptions): Promise<{ runDir: s
   if (opts.resumeDir || opts.runDir) fs.mkdirSync(runDir, { recursive: true });
   else runDir = claimRunDir(runDir);
   const release = lockRunDir(runDir);
+  // Temporary halves of files whose writer was killed mid-write are never read; tidy them away.
+  removeStaleTemps(runDir);
   try {
     return await trainInRunDir(runDir, config, dataset, record, backend, opts);
   } finally {

@@ -8,6 +8,7 @@ import { createBatchLoader, prefetchBatches, BatchRequest } from "../augment/loa
 import { auc } from "../metrics/auc";
 import { binaryMetrics, MetricValues } from "../metrics/binary";
 import { writeJsonAtomic } from "../util/atomic";
+import { killPoint } from "../util/killPoint";
 import { createRng } from "../util/rng";
 import { deriveSeed } from "../util/seed";
 import { Checkpoint, EpochRecord, InputNorm, loadCheckpoint, saveCheckpoint, TrainState } from "./checkpoint";
@@ -173,7 +174,14 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
     await loadOptimizerState(optimizer, ck.optimizer);
     state = ck.state;
     resumedFrom = state.epoch;
-    if (bestFile && fs.existsSync(bestFile) && state.bestEpoch >= 0) bestWeights = loadCheckpoint(bestFile).weights;
+    if (bestFile && fs.existsSync(bestFile) && state.bestEpoch >= 0) {
+      // best.ckpt is written just before last.ckpt: a kill between the two leaves a best.ckpt one
+      // epoch ahead of the state resumed here. That epoch is retrained (identically), so the
+      // newer best is ignored and the best of the resumed state is kept.
+      const best = loadCheckpoint(bestFile);
+      if (best.state.bestEpoch === state.bestEpoch) bestWeights = best.weights;
+      else if (best.state.bestEpoch < state.bestEpoch) throw new Error(`${bestFile}: holds epoch ${best.state.bestEpoch + 1} but ${lastFile} says the best was epoch ${state.bestEpoch + 1}; the run folder was edited`);
+    }
   }
   setInputNorm(net, state.inputNorm);
 
@@ -219,6 +227,7 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
           );
         }
         state.step = iteration;
+        killPoint("train:step");
         lossSum += loss * batch.labels.length;
         correctSum += correct;
         seen += batch.labels.length;
@@ -264,11 +273,13 @@ export async function trainModel(opts: TrainModelOptions): Promise<TrainResult> 
         state.bestScore = score;
         bestWeights = copyWeights(weights);
         if (bestFile) saveCheckpoint(bestFile, { state, weights, optimizer: [] });
+        killPoint("train:best-saved");
       }
       if (lastFile) {
         const ck: Checkpoint = { state, weights, optimizer: await saveOptimizerState(optimizer) };
         saveCheckpoint(lastFile, ck);
         writeJsonAtomic(path.join(path.dirname(lastFile), "history.json"), state.history);
+        killPoint("train:epoch");
       }
       await progress.epoch(rec, state.history);
       if (opts.onEpoch) await opts.onEpoch(rec, state.history);
