@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
 APT_PKGS=(jupyter-nbconvert jupyter-notebook python3-ipykernel python3-nbformat chromium
-          libdnnl-dev libopenblas-dev dcmtk build-essential pkg-config python3 git)
+          libdnnl-dev libopenblas-dev dcmtk redis-server build-essential pkg-config python3 git)
 for a in "$@"; do
   case "$a" in
     --with-torch) APT_PKGS+=(python3-torch python3-numpy) ;;

@@ -68,6 +68,20 @@ const latencyStats = z
   .strict();
 const widths = z.array(safeInt().min(1));
 
+/** The latency block of a record (`measureLatency`'s result). */
+export const latencyResultSchema = z.object({ backend: z.string(), inputSize: safeInt().min(1), batch1: latencyStats, batch32: latencyStats.optional() }).strict();
+
+/** What an evaluator returns for one candidate (`CandidateResult`), as a schema. */
+export const candidateResultSchema = z
+  .object({
+    params: safeInt().nonnegative(),
+    flops: finite().nonnegative(),
+    val: z.record(fraction().nullable()),
+    latency: latencyResultSchema,
+    extra: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
 /** One line of a search log as `appendSearchRecord` writes it (every field the readers use). */
 const recordSchema = z
   .object({
@@ -84,7 +98,7 @@ const recordSchema = z
     flops: finite().nonnegative(),
     // Validation metrics (null where undefined, e.g. AUC with one class).
     val: z.record(fraction().nullable()),
-    latency: z.object({ backend: z.string(), inputSize: safeInt().min(1), batch1: latencyStats, batch32: latencyStats.optional() }).strict(),
+    latency: latencyResultSchema,
     extra: z.record(z.unknown()).optional(),
     wallSeconds: finite().nonnegative(),
     worker: z.union([safeInt().nonnegative(), z.null()]),

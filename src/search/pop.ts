@@ -3,6 +3,7 @@ import * as path from "path";
 import { acquireLock } from "../util/lock";
 import { createRng } from "../util/rng";
 import { killPoint } from "../util/killPoint";
+import { appendLineDurable } from "../util/atomic";
 import { Candidate, Executor } from "./executor";
 import { appendSearchRecord, readSearchLog, repairTornTail, SearchRecord, SearchStrategy } from "./log";
 import { paretoFront, sameFront, TradeoffPoint } from "./pareto";
@@ -83,6 +84,11 @@ export function replayFront(records: readonly SearchRecord[]): SearchState {
     front = next;
   }
   return { records: [...records], front, stable, secondsSpent };
+}
+
+/** Where a search log's failed candidates are recorded: `<log>.failed.jsonl` beside it. */
+export function failedLogFile(logFile: string): string {
+  return logFile.replace(/\.jsonl$/, "") + ".failed.jsonl";
 }
 
 /** The candidate training seed: a function of the search seed and the architecture only. */
@@ -211,7 +217,10 @@ async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
       const done = await Promise.race(running.values());
       running.delete(done.cand.id);
       if (done.error !== undefined) {
-        failure ??= new Error(`candidate ${done.cand.id} failed: ${done.error instanceof Error ? done.error.message : String(done.error)}`);
+        const message = done.error instanceof Error ? done.error.message : String(done.error);
+        // Failed candidates are kept beside the log (they are proposed again on a resume).
+        appendLineDurable(failedLogFile(logFile), JSON.stringify({ v: 1, strategy, searchSeed: seed, id: done.cand.id, seed: done.cand.seed, proposal: done.cand.proposal, error: message, at: new Date().toISOString() }));
+        failure ??= new Error(`candidate ${done.cand.id} failed: ${message}`);
         continue; // let the others finish and be logged before reporting
       }
       const rec = done.rec as SearchRecord;

@@ -5,7 +5,7 @@ import { runSearch, SearchResult, SearchState } from "./pop";
 import { loadSearchDataset } from "./trainEvaluator";
 
 /** The evaluator a config names, as a spec a worker thread can load. */
-export function evaluatorSpec(cfg: SearchConfig): EvaluatorSpec {
+export function evaluatorSpec(cfg: Pick<SearchConfig, "evaluator">): EvaluatorSpec {
   const { kind, ...options } = cfg.evaluator;
   return { module: kind === "analytic" ? "./analyticEvaluator" : "./trainEvaluator", options };
 }
@@ -30,11 +30,16 @@ export async function createExecutor(cfg: SearchConfig): Promise<Executor> {
  */
 export async function runConfiguredSearch(
   cfg: SearchConfig,
-  opts: { strategies?: SearchStrategy[]; onRecord?: (rec: SearchRecord, state: SearchState) => void | Promise<void> } = {},
+  opts: {
+    strategies?: SearchStrategy[];
+    onRecord?: (rec: SearchRecord, state: SearchState) => void | Promise<void>;
+    /** Runs the candidates instead of this process's threads (e.g. a queue's workers); closed at the end. */
+    executor?: Executor;
+  } = {},
 ): Promise<Partial<Record<SearchStrategy, SearchResult>>> {
   // Prepare the data once here so the worker threads all hit the dataset cache.
-  if (cfg.evaluator.kind === "train" && workerCount(cfg) > 0) await loadSearchDataset(cfg.evaluator.data);
-  const executor = await createExecutor(cfg);
+  if (!opts.executor && cfg.evaluator.kind === "train" && workerCount(cfg) > 0) await loadSearchDataset(cfg.evaluator.data);
+  const executor = opts.executor ?? (await createExecutor(cfg));
   const out: Partial<Record<SearchStrategy, SearchResult>> = {};
   try {
     for (const strategy of opts.strategies ?? cfg.strategies) {
