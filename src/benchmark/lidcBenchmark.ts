@@ -5,7 +5,7 @@ import { loadLidcSlices, radiomicsTable } from "../data/lidcSlices";
 import { METRIC_NAMES, MetricName } from "../metrics/binary";
 import { metricReport, MetricReport } from "../metrics/report";
 import { resolveTrainConfig, TrainConfig } from "../train/config";
-import { crossValidate, FoldResult } from "../train/crossValidate";
+import { crossValidate, FoldResult, FoldRunner } from "../train/crossValidate";
 import { innerSplit } from "../train/folds";
 import { trainModel } from "../train/trainer";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
@@ -188,11 +188,12 @@ export function combineOutOfFold(members: FoldResult[][], vote: "soft" | "hard")
  * on the 697 readings with the protocol's exam-grouped folds (resumable run folders), scores the
  * ensemble from the members' out-of-fold predictions, adds the diameter and radiomics baselines
  * on the same folds, writes the results file, and (optionally) trains the ensemble on all
- * readings and saves it with a model card.
+ * readings and saves it with a model card. With `foldRunner` (e.g. `queueFoldRunner`) every
+ * member-and-fold is trained elsewhere, all at once, into the same run folders.
  */
 export async function runLidcBenchmark(
   c: LidcBenchmarkConfig,
-  opts: { dataset?: NoduleDataset; log?: (s: string) => void; skipPretrained?: boolean } = {},
+  opts: { dataset?: NoduleDataset; log?: (s: string) => void; skipPretrained?: boolean; foldRunner?: FoldRunner } = {},
 ): Promise<LidcBenchmarkResults> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const ds = opts.dataset ?? loadLidcSlices();
@@ -200,12 +201,18 @@ export async function runLidcBenchmark(
   const oof = new Map<string, FoldResult[]>();
   const methods: MethodResult[] = [];
   const params = new Map<string, number>();
-  for (const m of c.members) {
+  const crossValidateMember = (m: LidcBenchmarkConfig["members"][number]) => {
     const config = memberTrainConfig(c, m);
     const runDir = path.join(runsDir, m.name);
     writeJsonAtomic(path.join(runDir, "config.json"), config);
-    log(`[${m.name}] ${m.arch} (${config.attention}, ${config.head}) -> ${runDir}`);
-    const r = await crossValidate({ dataset: ds, config, runDir });
+    log(`[${m.name}] ${m.arch} (${config.attention}, ${config.head}) -> ${runDir}${opts.foldRunner ? " (folds on the queue)" : ""}`);
+    return crossValidate({ dataset: ds, config, runDir, foldRunner: opts.foldRunner });
+  };
+  // On a queue every member's folds are in flight at once; in-process, one member after another.
+  const trained = opts.foldRunner ? await Promise.all(c.members.map(crossValidateMember)) : null;
+  for (const [k, m] of c.members.entries()) {
+    const config = memberTrainConfig(c, m);
+    const r = trained ? trained[k] : await crossValidateMember(m);
     oof.set(m.name, r.folds);
     const { createModel } = await import("../models/registry");
     const net = createModel(m.arch, { seed: 0, attention: config.attention, head: config.head });

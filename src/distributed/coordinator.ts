@@ -1,12 +1,12 @@
-import { Job, Queue } from "bullmq";
+import { Queue } from "bullmq";
+import { awaitJob, JobPhase, naslungJobOptions } from "./awaitJob";
 import type { EvaluatorConfig } from "../search/config";
 import type { Candidate, Executor } from "../search/executor";
 import type { CandidateResult } from "../search/log";
 import { CandidateJob, candidateJobId, MACHINE_LOCAL_DATA_KEYS, parseCandidateJobResult } from "./jobs";
 import type { QueueTarget } from "./queueUrl";
 
-/** Where a candidate job stands, as the coordinator last saw it. */
-export type JobPhase = "pending" | "active" | "done" | "failed";
+export type { JobPhase } from "./awaitJob";
 
 /** Counts of this coordinator's jobs by phase, and the workers connected to the queue. */
 export interface QueueProgress {
@@ -38,8 +38,6 @@ export async function workerNames(queue: Queue): Promise<string[]> {
   return ws.map((w) => (w.rawname?.includes(":w:") ? w.rawname.slice(w.rawname.indexOf(":w:") + 3) : (w.name ?? w.addr ?? "?"))).sort();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The evaluator as it travels: everything but the coordinator's own paths. */
 export function jobEvaluator(e: EvaluatorConfig): Record<string, unknown> {
   const out = JSON.parse(JSON.stringify(e, (_k, v) => (v === Infinity ? undefined : v))) as Record<string, unknown>;
@@ -69,20 +67,9 @@ export function queueExecutor(opts: QueueExecutorOptions): Executor & { progress
   queue.on("error", () => undefined); // connection errors are retried by ioredis; states are re-polled
   const evaluator = jobEvaluator(opts.evaluator);
   const phases = new Map<string, JobPhase>();
-  const retried = new Set<string>();
   const attempts = opts.attempts ?? 3;
   const pollMs = opts.pollMs ?? 250;
   let closed = false;
-
-  const add = (id: string, payload: CandidateJob) =>
-    queue.add("candidate", payload, {
-      jobId: id,
-      attempts,
-      backoff: { type: "fixed", delay: 1000 },
-      // Kept for a month so a restarted coordinator finds finished work; then Redis forgets it.
-      removeOnComplete: { age: 30 * 86400 },
-      removeOnFail: { age: 30 * 86400 },
-    });
 
   const run = async (c: Candidate): Promise<CandidateResult & { worker: number | null; wallSeconds: number }> => {
     const payload: CandidateJob = {
@@ -94,35 +81,20 @@ export function queueExecutor(opts: QueueExecutorOptions): Executor & { progress
       versions: opts.versions,
     };
     const id = candidateJobId(payload);
-    let job = await queue.getJob(id);
-    if (!job) job = await add(id, payload);
-    else if ((await job.getState()) === "failed" && !retried.has(id)) {
-      retried.add(id);
-      await job.retry("failed");
-    }
-    retried.add(id);
-    phases.set(id, "pending");
-    for (;;) {
-      if (closed) throw new Error(`candidate ${c.id}: the coordinator was closed while its job ${id} was pending`);
-      const j: Job | undefined = await queue.getJob(id);
-      if (!j) {
-        await add(id, payload);
-        continue;
-      }
-      const state = await j.getState();
-      if (state === "completed") {
-        phases.set(id, "done");
-        const r = parseCandidateJobResult(j.returnvalue, `job ${id} (candidate ${c.id}) result`);
-        const { host, seconds, worker, ...result } = r;
-        return { ...result, extra: { ...(result.extra ?? {}), queueWorker: host }, worker, wallSeconds: seconds };
-      }
-      if (state === "failed") {
-        phases.set(id, "failed");
-        throw new Error(`job ${id} failed after ${j.attemptsMade} attempt(s): ${j.failedReason}`);
-      }
-      phases.set(id, state === "active" ? "active" : "pending");
-      await sleep(pollMs);
-    }
+    const raw = await awaitJob({
+      queue,
+      name: "candidate",
+      id,
+      payload,
+      jobOptions: naslungJobOptions(attempts),
+      pollMs,
+      onPhase: (p) => phases.set(id, p),
+      closed: () => closed,
+      what: `candidate ${c.id}`,
+    });
+    const r = parseCandidateJobResult(raw, `job ${id} (candidate ${c.id}) result`);
+    const { host, seconds, worker, ...result } = r;
+    return { ...result, extra: { ...(result.extra ?? {}), queueWorker: host }, worker, wallSeconds: seconds };
   };
 
   return {

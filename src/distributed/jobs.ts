@@ -66,8 +66,9 @@ export function parseCandidateJobResult(raw: unknown, where: string): CandidateJ
   return parseInput(candidateJobResultSchema, raw, where) as CandidateJobResult;
 }
 
-/** Stable JSON (sorted keys) for hashing. */
-function stable(v: unknown): string {
+/** Stable JSON (sorted keys, Infinity spelled out) for hashing job payloads. */
+export function stableJson(v: unknown): string {
+  const stable = stableJson;
   if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
   if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(",")}}`;
   return JSON.stringify(v === Infinity ? "Infinity" : v);
@@ -81,6 +82,6 @@ function stable(v: unknown): string {
  * is still running or already finished instead of training the candidate again.
  */
 export function candidateJobId(job: CandidateJob): string {
-  const key = createHash("sha256").update(stable({ s: job.search, e: job.evaluator, v: job.versions })).digest("hex").slice(0, 12);
+  const key = createHash("sha256").update(stableJson({ s: job.search, e: job.evaluator, v: job.versions })).digest("hex").slice(0, 12);
   return `cand-${key}-${job.candidate.id}-${job.candidate.seed}`;
 }

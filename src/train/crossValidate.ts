@@ -52,6 +52,28 @@ export interface CrossValidateOptions {
   onEpoch?: (fold: number, rec: EpochRecord, history: EpochRecord[]) => void | Promise<void>;
   /** Called when a fold finishes (or is found finished on resume). */
   onFold?: (res: FoldResult) => void | Promise<void>;
+  /**
+   * Trains the unfinished folds elsewhere (e.g. `queueFoldRunner`: jobs for `naslung worker`s),
+   * all at once; the runner writes each fold's folder, result.json last. Default: in this
+   * process, one fold after another.
+   */
+  foldRunner?: FoldRunner;
+}
+
+/** One fold to train, as handed to a `FoldRunner`. */
+export interface FoldTask {
+  config: TrainConfig;
+  /** The run's dataset (a runner sends only its identity: workers load their own copy). */
+  dataset: NoduleDataset;
+  split: SplitRecord;
+  fold: SplitRecord["folds"][number];
+  /** Where the fold's files go (`<run>/fold-<id>`). */
+  dir: string;
+}
+
+/** Trains folds somewhere else and leaves each one's files in `task.dir`, as `trainFold` would. */
+export interface FoldRunner {
+  run(task: FoldTask): Promise<FoldResult>;
 }
 
 /** Splits the dataset: test folds, then a grouped inner validation split of each training part. */
@@ -86,64 +108,108 @@ export async function crossValidate(opts: CrossValidateOptions): Promise<{ split
   } else {
     writeJsonAtomic(splitFile, split);
   }
-  const pick = (ids: string[]) => ids.map((id) => byId.get(id) as NoduleSample);
   const run = config.folds.run ?? split.folds.map((f) => f.index);
   for (const r of run) {
     if (r >= split.folds.length) throw new Error(`config key \`folds.run\`: fold ${r} does not exist (${split.folds.length} folds, 0-based)`);
   }
-  const results: FoldResult[] = [];
+  const results = new Map<number, FoldResult>();
+  const pending: SplitRecord["folds"] = [];
   for (const f of split.folds.filter((x) => run.includes(x.index))) {
-    const dir = path.join(runDir, `fold-${f.id}`);
-    const resultFile = path.join(dir, "result.json");
+    const resultFile = path.join(runDir, `fold-${f.id}`, "result.json");
     if (fs.existsSync(resultFile)) {
       const done = JSON.parse(fs.readFileSync(resultFile, "utf8")) as FoldResult;
-      results.push(done);
+      results.set(f.index, done);
       if (opts.onFold) await opts.onFold(done);
-      continue;
+    } else {
+      pending.push(f);
     }
-    const t0 = Date.now();
-    const label = `fold ${f.index + 1}/${split.folds.length}`;
-    const tr = await trainModel({
-      arch: opts.arch ?? config.arch,
-      train: pick(f.train),
-      val: pick(f.val),
-      config,
-      seed: deriveSeed(config.seed, `fold:${f.id}`),
-      runDir: dir,
-      label,
-      onEpoch: opts.onEpoch ? (rec, h) => opts.onEpoch?.(f.index, rec, h) : undefined,
-    });
-    // The test fold is touched here, once, with the checkpoint the validation split chose.
-    const test = pick(f.test);
-    const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize, config.tta);
-    tr.model.dispose();
-    // A validation split with one class cannot be calibrated on: the fold keeps its raw outputs
-    // and says so in result.json (tiny cohorts only; the protocol splits are stratified).
-    const oneClass = new Set(tr.val.labels).size < 2;
-    const platt = config.calibration === "platt" && !oneClass ? fitPlatt(tr.val.labels, tr.val.probabilities) : null;
-    const res: FoldResult = {
-      index: f.index,
-      id: f.id,
-      bestEpoch: tr.bestEpoch,
-      epochsRun: tr.history.length,
-      stoppedEarly: tr.stoppedEarly,
-      history: tr.history,
-      val: tr.val.metrics,
-      test: {
-        ids: test.map((s) => s.id),
-        labels: test.map((s) => s.label),
-        probabilities: Array.from(platt ? applyPlatt(platt, probabilities) : probabilities),
-        ...(platt ? { uncalibrated: Array.from(probabilities) } : {}),
-      },
-      ...(platt ? { calibration: { n: platt.n, weight: platt.model.weights[0], bias: platt.model.bias } } : {}),
-      ...(config.calibration === "platt" && !platt ? { calibration: { n: tr.val.labels.length, weight: 1, bias: 0, skipped: "the inner validation split holds one class" } } : {}),
-      seconds: (Date.now() - t0) / 1000,
-    };
-    writeJsonAtomic(resultFile, res);
-    killPoint("cv:fold");
-    results.push(res);
-    if (opts.onFold) await opts.onFold(res);
   }
+  const finish = async (res: FoldResult) => {
+    killPoint("cv:fold");
+    results.set(res.index, res);
+    if (opts.onFold) await opts.onFold(res);
+  };
+  if (opts.foldRunner) {
+    if (opts.arch) throw new Error("crossValidate: a fold runner trains `config.arch`; an architecture object cannot be sent to it");
+    const runner = opts.foldRunner;
+    // Folds are independent (each has its own derived seed), so they run at once; each result
+    // lands in the run folder the moment it arrives.
+    await Promise.all(pending.map(async (f) => finish(await runner.run({ config, dataset, split, fold: f, dir: path.join(runDir, `fold-${f.id}`) }))));
+  } else {
+    for (const f of pending) {
+      await finish(await trainFold({ samples: byId, config, fold: f, folds: split.folds.length, dir: path.join(runDir, `fold-${f.id}`), arch: opts.arch, onEpoch: opts.onEpoch }));
+    }
+  }
+  const ordered = split.folds.filter((x) => results.has(x.index)).map((x) => results.get(x.index) as FoldResult);
   const metrics = evaluateRun(runDir, { resamples: config.bootstrapResamples, seed: config.seed });
-  return { split, folds: results, metrics };
+  return { split, folds: ordered, metrics };
+}
+
+/** Options of `trainFold`. */
+export interface TrainFoldOptions {
+  /** The dataset's samples by id. */
+  samples: Map<string, NoduleSample>;
+  config: TrainConfig;
+  fold: SplitRecord["folds"][number];
+  /** How many folds the split has (for the progress label). */
+  folds: number;
+  /** The fold's folder (`<run>/fold-<id>`): checkpoints, history.json, result.json. */
+  dir: string;
+  arch?: ArchSpec;
+  onEpoch?: CrossValidateOptions["onEpoch"];
+}
+
+/**
+ * Trains one fold of a cross-validated run in `dir` (resuming from its checkpoints), chooses the
+ * epoch on the inner validation split, scores the test fold once with that checkpoint (Platt
+ * scaled on the validation split when the config asks) and writes result.json, the fold's
+ * "finished" marker. The same function trains a fold in-process and on a queue worker.
+ */
+export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
+  const { config, fold: f, dir } = opts;
+  const pick = (ids: string[]) =>
+    ids.map((id) => {
+      const s = opts.samples.get(id);
+      if (!s) throw new Error(`fold ${f.id}: sample ${id} is not in the dataset`);
+      return s;
+    });
+  const t0 = Date.now();
+  const tr = await trainModel({
+    arch: opts.arch ?? config.arch,
+    train: pick(f.train),
+    val: pick(f.val),
+    config,
+    seed: deriveSeed(config.seed, `fold:${f.id}`),
+    runDir: dir,
+    label: `fold ${f.index + 1}/${opts.folds}`,
+    onEpoch: opts.onEpoch ? (rec, h) => opts.onEpoch?.(f.index, rec, h) : undefined,
+  });
+  // The test fold is touched here, once, with the checkpoint the validation split chose.
+  const test = pick(f.test);
+  const probabilities = predictProbabilities(tr.model, test, config.evalBatchSize, config.tta);
+  tr.model.dispose();
+  // A validation split with one class cannot be calibrated on: the fold keeps its raw outputs
+  // and says so in result.json (tiny cohorts only; the protocol splits are stratified).
+  const oneClass = new Set(tr.val.labels).size < 2;
+  const platt = config.calibration === "platt" && !oneClass ? fitPlatt(tr.val.labels, tr.val.probabilities) : null;
+  const res: FoldResult = {
+    index: f.index,
+    id: f.id,
+    bestEpoch: tr.bestEpoch,
+    epochsRun: tr.history.length,
+    stoppedEarly: tr.stoppedEarly,
+    history: tr.history,
+    val: tr.val.metrics,
+    test: {
+      ids: test.map((s) => s.id),
+      labels: test.map((s) => s.label),
+      probabilities: Array.from(platt ? applyPlatt(platt, probabilities) : probabilities),
+      ...(platt ? { uncalibrated: Array.from(probabilities) } : {}),
+    },
+    ...(platt ? { calibration: { n: platt.n, weight: platt.model.weights[0], bias: platt.model.bias } } : {}),
+    ...(config.calibration === "platt" && !platt ? { calibration: { n: tr.val.labels.length, weight: 1, bias: 0, skipped: "the inner validation split holds one class" } } : {}),
+    seconds: (Date.now() - t0) / 1000,
+  };
+  writeJsonAtomic(path.join(dir, "result.json"), res);
+  return res;
 }

@@ -83,6 +83,8 @@ export interface RunTrainingOptions {
   arch?: CrossValidateOptions["arch"];
   onEpoch?: CrossValidateOptions["onEpoch"];
   onFold?: CrossValidateOptions["onFold"];
+  /** Train the folds elsewhere (e.g. on queue workers, `queueFoldRunner`); default in this process. */
+  foldRunner?: CrossValidateOptions["foldRunner"];
 }
 
 /**
@@ -172,7 +174,7 @@ async function trainInRunDir(
   delete record.error;
   writeJsonAtomic(path.join(runDir, "run.json"), record);
   try {
-    const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold });
+    const res = await crossValidate({ dataset, config, runDir, arch: opts.arch, onEpoch: opts.onEpoch, onFold: opts.onFold, foldRunner: opts.foldRunner });
     record.status = "finished";
     record.finishedAt = new Date().toISOString();
     writeJsonAtomic(path.join(runDir, "run.json"), record);

@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,6 +9,7 @@ import { parseQueueUrl } from "../../src/distributed/queueUrl";
 import { readSearchLog, SearchRecord } from "../../src/search/log";
 import { DEFAULT_SPACE } from "../../src/search/space";
 import { RedisServer } from "./redisServer";
+import { Proc, spawnCli, stopAll, until } from "./processes";
 
 /*
  * Distributed search with the real things: Debian's redis-server on a loopback port, BullMQ, and
@@ -55,32 +56,8 @@ const records = (name: string, strategy: "pop" | "random" = "pop"): SearchRecord
 /** What a record says about the candidate, without where, when or how long it ran. */
 const model = (r: SearchRecord) => ({ id: r.id, proposal: r.proposal, seed: r.seed, params: r.params, flops: r.flops, val: r.val, latency: r.latency, accuracy: r.accuracy });
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-function start(args: string[], env: Record<string, string> = {}, cwdCli = cli): Proc {
-  const child = spawn(process.execPath, [cwdCli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
-  let text = "";
-  child.stdout?.on("data", (d) => (text += d));
-  child.stderr?.on("data", (d) => (text += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on("exit", (code, signal) => res({ code, signal })));
-  return { child, out: () => text, exit };
-}
+const start = (args: string[], env: Record<string, string> = {}, cwdCli = cli): Proc => spawnCli(children, cwdCli, args, env);
 const worker = (queue: string, extra: string[] = []) => start(["worker", "--queue", queue, "--lock-seconds", "1", ...extra]);
-async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-async function stopAll(ps: Proc[]): Promise<void> {
-  for (const p of ps) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-  await Promise.all(ps.map((p) => p.exit));
-}
 /** Candidate ids a worker finished, from its log lines. */
 const doneBy = (p: Proc) => [...p.out().matchAll(/: (s[\d.-]+) done in/g)].map((m) => m[1]);
 

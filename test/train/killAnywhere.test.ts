@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadCheckpoint } from "../../src/train/checkpoint";
+import { runOutcome } from "./runOutcome";
 import { parseKillSpec } from "../../src/util/killPoint";
 import { readSearchLog } from "../../src/search/log";
 
@@ -67,23 +68,7 @@ function assertNothingHalfWritten(dir: string): string[] {
 }
 
 /** A run's outcome without wall times: fold results, metrics and every checkpoint's weights and state. */
-function outcome(dir: string): Record<string, unknown> {
-  const strip = (v: unknown): unknown =>
-    JSON.parse(JSON.stringify(v, (k, x) => (k === "seconds" || k === "wallSeconds" || k === "runDir" ? undefined : x)));
-  const out: Record<string, unknown> = { metrics: strip(JSON.parse(fs.readFileSync(path.join(dir, "metrics.json"), "utf8"))) };
-  for (const fold of ["fold-0", "fold-1"]) {
-    out[`${fold}/result`] = strip(JSON.parse(fs.readFileSync(path.join(dir, fold, "result.json"), "utf8")));
-    for (const ck of ["best.ckpt", "last.ckpt"]) {
-      const c = loadCheckpoint(path.join(dir, fold, ck));
-      out[`${fold}/${ck}`] = {
-        state: strip(c.state),
-        weights: Object.fromEntries(Object.entries(c.weights).map(([k, w]) => [k, Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString("base64")])),
-        optimizer: c.optimizer.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64")),
-      };
-    }
-  }
-  return out;
-}
+const outcome = (dir: string) => runOutcome(dir, ["fold-0", "fold-1"]);
 
 const cfgFile = path.join(tmpRoot, "train.json");
 fs.writeFileSync(cfgFile, JSON.stringify(trainConfig));

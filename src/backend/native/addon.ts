@@ -1,6 +1,6 @@
 import * as os from "os";
 import * as path from "path";
-import { isMainThread } from "worker_threads";
+import { isMainThread, workerData } from "worker_threads";
 import { repoRoot } from "../../util/provenance";
 
 /** The C++ surface of `native/build/Release/naslung_native.node` (see native/src/*.cc). */
@@ -58,14 +58,20 @@ let cached: { addon: NativeAddon; threads: number; dnnl: string } | { error: str
 
 /**
  * OpenMP threads for the calling JS thread's kernels: NASLUNG_THREADS, else the number of cores,
- * on the main thread; exactly 1 in a worker thread. The parallel search runs one candidate per
+ * on the main thread; in a worker thread 1, or the `naslungNativeThreads` of its `workerData`
+ * (a queue worker's fold threads, which share the cores out among its `--concurrency` folds). The parallel search runs one candidate per
  * worker thread (`workers: auto` = one per core), all in this process, and each worker's `init`
  * sizes only its own OpenMP teams: N workers with N-thread teams each would put N x N threads on
  * N cores (and NASLUNG_THREADS, inherited by every worker, would do the same), so a worker uses
  * one and the cores are shared out by the pool instead.
  */
 export function addonThreadsWanted(): number {
-  if (!isMainThread) return 1;
+  if (!isMainThread) return Number((workerData as { naslungNativeThreads?: number } | null)?.naslungNativeThreads) || 1;
+  return mainThreadKernelThreads();
+}
+
+/** The kernel threads of a main thread: NASLUNG_THREADS, else the number of cores. */
+export function mainThreadKernelThreads(): number {
   return Number(process.env.NASLUNG_THREADS || 0) || os.availableParallelism?.() || os.cpus().length;
 }
 
