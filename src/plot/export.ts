@@ -51,7 +51,9 @@ export async function renderFigure(fig: Figure, format: "png" | "svg", scale = 1
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const Plotly = (window as any).Plotly;
       const gd = document.getElementById("fig");
-      await Plotly.newPlot(gd, fig.data, fig.layout, { staticPlot: true });
+      // Trace uids are random unless given; fixed ones keep SVG class names the same run to run.
+      const data = fig.data.map((t: Record<string, unknown>, i: number) => ({ uid: `t${i}`, ...t }));
+      await Plotly.newPlot(gd, data, fig.layout, { staticPlot: true });
       const url = await Plotly.toImage(gd, { format, width, height, scale });
       Plotly.purge(gd);
       return url as string;
@@ -61,7 +63,19 @@ export async function renderFigure(fig: Figure, format: "png" | "svg", scale = 1
   const comma = dataUrl.indexOf(",");
   const head = dataUrl.slice(0, comma);
   const body = dataUrl.slice(comma + 1);
-  return head.includes("base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+  if (head.includes("base64")) return Buffer.from(body, "base64");
+  const svg = decodeURIComponent(body);
+  return Buffer.from(format === "svg" ? deterministicSvg(svg) : svg, "utf8");
+}
+
+/**
+ * Replaces the random 6-hex id plotly gives each plot (`defs-3fa2c1`, `clip3fa2c1xy`, …) by a
+ * fixed one, so that regenerating an unchanged figure rewrites its SVG byte for byte.
+ */
+export function deterministicSvg(svg: string): string {
+  const m = /id="defs-([0-9a-f]{6})"/.exec(svg);
+  // Only where it is part of an id (after a letter or dash: clip…, legend…, defs-…), never in numbers.
+  return m ? svg.replace(new RegExp(`([A-Za-z_-])${m[1]}`, "g"), "$1f1g000") : svg;
 }
 
 /** Writes `<base>.png` and `<base>.svg`; returns the two paths. */

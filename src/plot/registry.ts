@@ -6,6 +6,10 @@ import type { Figure } from "./figure";
 export interface FigureRecipe {
   name: string;
   description: string;
+  /** True when building it trains networks (minutes): such recipes run after the instant ones. */
+  trains?: boolean;
+  /** Repository-relative committed files it is drawn from (results files, run summaries): hashed into the manifest. */
+  inputs?: string[];
   /** Builds the figure; returns it with the config and seed that determine it. */
   build(): Promise<{ figure: Figure; config: unknown; seed: number | null }>;
 }
@@ -23,5 +27,6 @@ export function figureRecipes(): FigureRecipe[] {
     const mod = require(path.join(dir, f)) as { recipes?: FigureRecipe[] };
     for (const r of mod.recipes ?? []) out.push(r);
   }
-  return out;
+  // Instant figures first, then the ones that train (stable within each group).
+  return [...out.filter((r) => !r.trains), ...out.filter((r) => r.trains)];
 }

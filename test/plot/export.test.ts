@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { closeRenderer, renderFigure } from "../../src/plot/export";
+import { closeRenderer, deterministicSvg, renderFigure } from "../../src/plot/export";
 import { histogramFigure } from "../../src/plot/figure";
 import { saveFigure, readManifest } from "../../src/plot/manifest";
 import { toDataFrame, dataFrameHtml, dataFrameText } from "../../src/plot/display";
@@ -31,8 +31,19 @@ test("saveFigure writes PNG+SVG and records command, config, seed and commit in 
   assert.deepEqual(m.figures[0].files.sort(), ["h.png", "h.svg"]);
   assert.equal(m.figures[0].command, "cmd2");
   assert.equal(m.figures[0].seed, 4);
-  assert.match(m.figures[0].gitCommit, /^([0-9a-f]{40}(\+dirty)?|unknown)$/);
+  assert.match(m.figures[0].gitCommit, /^([0-9a-f]{40}|unknown)$/);
+  assert.equal(typeof m.figures[0].dirty, "boolean");
+  // The gallery is rewritten with the manifest.
+  assert.match(fs.readFileSync(path.join(d, "README.md"), "utf8"), /<img src="h\.png"[^|]*\*\*T\*\*/);
   assert.ok(fs.statSync(path.join(d, "h.png")).size > 1000);
+});
+
+test("SVG export is deterministic: plotly's random plot and trace ids are fixed", async () => {
+  const a = (await renderFigure(fig, "svg")).toString("utf8");
+  const b = (await renderFigure(fig, "svg")).toString("utf8");
+  assert.equal(a, b);
+  assert.match(a, /id="defs-f1g000"/);
+  assert.equal(deterministicSvg('<svg><defs id="defs-123456"/><path d="M123456,1"/><g clip-path="url(#clip123456xy)"/></svg>'), '<svg><defs id="defs-f1g000"/><path d="M123456,1"/><g clip-path="url(#clipf1g000xy)"/></svg>');
 });
 
 test("tables: danfojs DataFrame from rows, rendered as HTML and text", () => {

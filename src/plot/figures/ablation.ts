@@ -11,6 +11,7 @@ function ablationRecipes(study: "synthetic" | "lidc"): FigureRecipe[] {
   return [0, 1].flatMap((stage) => [
     {
       name: `07_ablation_${study}_forest_s${stage + 1}`,
+      inputs: [rel],
       description: `ablation on the ${study === "lidc" ? "697 real LIDC readings" : "SYNTHETIC cohort"}, stage ${stage + 1}: each variant's pooled test AUC minus the ruler's, paired 95% CI`,
       async build() {
         const r = readAblationResults(file);
@@ -19,6 +20,7 @@ function ablationRecipes(study: "synthetic" | "lidc"): FigureRecipe[] {
     },
     {
       name: `07_ablation_${study}_curves_s${stage + 1}`,
+      inputs: [rel],
       description: `ablation on the ${study === "lidc" ? "697 real LIDC readings" : "SYNTHETIC cohort"}, stage ${stage + 1}: inner-validation AUC per epoch per variant`,
       async build() {
         const r = readAblationResults(file);

@@ -16,6 +16,7 @@ export function demoEnsembleStudy(): Promise<EnsembleStudy> {
 export const recipes: FigureRecipe[] = [
   {
     name: "04_ensemble_roc",
+    trains: true,
     description: "ROC of the ensemble members vs hard/soft-vote ensembles (greedy selection on validation), pooled test folds, synthetic cohort",
     async build() {
       const study = await demoEnsembleStudy();

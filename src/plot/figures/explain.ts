@@ -27,6 +27,7 @@ function shownNodule(s: DemoAttentionStudy): number {
 export const recipes: FigureRecipe[] = [
   {
     name: "05_attention_overlay",
+    trains: true,
     description: "CBAM spatial attention of every stage and Grad-CAM, upsampled to 32^3 and overlaid on axial/coronal/sagittal slices of a synthetic test nodule, with the members' votes",
     async build() {
       const s = await study();
@@ -40,6 +41,7 @@ export const recipes: FigureRecipe[] = [
   },
   {
     name: "05_attention_inside_mask",
+    trains: true,
     description: "share of attention / Grad-CAM mass inside the nodule mask vs the random-map baseline, per stage, synthetic test nodules",
     async build() {
       const s = await study();

@@ -5,6 +5,7 @@ import type { FigureRecipe } from "../registry";
 export const recipes: FigureRecipe[] = [
   {
     name: "06_lidc_roc",
+    inputs: ["data/results/lidc-benchmark.json"],
     description: "pooled out-of-fold ROC of the networks, the ensemble and the baselines on the 697 real LIDC readings",
     async build() {
       const r = readLidcBenchmarkResults();
@@ -17,6 +18,7 @@ export const recipes: FigureRecipe[] = [
   },
   {
     name: "06_lidc_calibration",
+    inputs: ["data/results/lidc-benchmark.json"],
     description: "reliability diagram of the pooled out-of-fold probabilities on the 697 real LIDC readings",
     async build() {
       const r = readLidcBenchmarkResults();

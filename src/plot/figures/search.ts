@@ -85,6 +85,7 @@ export const recipes: FigureRecipe[] = [
   },
   {
     name: "02_search_rank_lidc",
+    inputs: ["data/results/search-rank-lidc.json"],
     description: "search score (three candidate budgets) vs fully trained CV AUC on the 697 real LIDC readings, Spearman rho with bootstrap CI (from the committed rank study)",
     async build() {
       const file = path.join(repoRoot, "data", "results", "search-rank-lidc.json");
