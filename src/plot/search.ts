@@ -38,38 +38,46 @@ export function spaceDepthFigure(space: SearchSpaceConfig, title = "Search space
  * Validation accuracy (or the search's objective) vs batch-1 latency of every trained candidate (marker size by parameter
  * count), one colour per search, with each search's Pareto front as a step line.
  */
-export function searchFrontFigure(logs: ReadonlyArray<{ name: string; records: readonly SearchRecord[] }>, title = "Trained candidates and Pareto fronts"): Figure {
+export function searchFrontFigure(
+  logs: ReadonlyArray<{ name: string; records: readonly SearchRecord[] }>,
+  title = "Trained candidates and Pareto fronts",
+  opts: { verb?: string } = {},
+): Figure {
   const maxParams = Math.max(1, ...logs.flatMap((l) => l.records.map((r) => r.params)));
-  const data: Array<Record<string, unknown>> = [];
+  const verb = opts.verb ?? "trained";
+  const clouds: Array<Record<string, unknown>> = [];
+  const fronts: Array<Record<string, unknown>> = [];
   for (const l of logs) {
     const color = COLORS[l.records[0]?.strategy ?? ""] ?? undefined;
-    data.push({
+    clouds.push({
       type: "scatter",
       mode: "markers",
-      name: `${l.name} (${l.records.length} trained)`,
+      name: `${l.name} (${l.records.length} ${verb})`,
       x: l.records.map((r) => r.latency.batch1.medianMs),
       y: l.records.map((r) => r.accuracy),
       text: l.records.map(hover),
       hoverinfo: "text",
-      marker: { size: markerSizes(l.records, maxParams), color, opacity: 0.55, line: { width: 1, color: "white" } },
+      marker: { size: markerSizes(l.records, maxParams), color, opacity: 0.45, line: { width: 1, color: "white" } },
     });
     const front = paretoFront(l.records.map((r) => ({ ...tradeoffPoint(r), rec: r })));
-    data.push({
+    fronts.push({
       type: "scatter",
       mode: "lines+markers",
       name: `${l.name} front`,
       x: front.map((p) => p.latency),
       y: front.map((p) => p.accuracy),
-      line: { shape: "hv", color, width: 2 },
-      marker: { symbol: "diamond-open", size: 10, color },
+      line: { shape: "hv", color, width: 3 },
+      marker: { symbol: "diamond", size: 11, color, line: { width: 1.5, color: "black" } },
     });
   }
   return {
-    data,
+    // Every cloud first, then every front, so no strategy's front hides under another's points.
+    data: [...clouds, ...fronts],
     layout: baseLayout(title, {
       xaxis: { title: { text: "latency, batch 1 (ms, log scale)" }, type: "log" },
       yaxis: { title: { text: objectiveTitle(logs.flatMap((l) => l.records)) } },
       legend: { orientation: "h", y: -0.2 },
+      annotations: [{ text: "marker area ∝ parameters", xref: "paper", yref: "paper", x: 1, y: 1.02, xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: 11, color: "#555" } }],
     }),
   };
 }

@@ -58,6 +58,7 @@ export const recipes: FigureRecipe[] = [
             { name: "random", records: logs.random },
           ],
           "Analytic landscape (no training): POP vs random search",
+          { verb: "scored" },
         ),
         config: { space: DEFAULT_SPACE, evaluator: "analytic", ...ANALYTIC },
         seed: ANALYTIC.seed,
