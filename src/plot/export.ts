@@ -74,8 +74,9 @@ export async function renderFigure(fig: Figure, format: "png" | "svg", scale = 1
  */
 export function deterministicSvg(svg: string): string {
   const m = /id="defs-([0-9a-f]{6})"/.exec(svg);
-  // Only where it is part of an id (after a letter or dash: clip…, legend…, defs-…), never in numbers.
-  return m ? svg.replace(new RegExp(`([A-Za-z_-])${m[1]}`, "g"), "$1f1g000") : svg;
+  // Only where it is part of an id (after a word of two letters or more: clip…, legend…, or after
+  // `defs-`), never in path data, where a single command letter or a minus sign precedes numbers.
+  return m ? svg.replace(new RegExp(`(?<=[A-Za-z]{2}|defs-)${m[1]}`, "g"), "f1g000") : svg;
 }
 
 /** Writes `<base>.png` and `<base>.svg`; returns the two paths. */

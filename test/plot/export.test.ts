@@ -43,7 +43,7 @@ test("SVG export is deterministic: plotly's random plot and trace ids are fixed"
   const b = (await renderFigure(fig, "svg")).toString("utf8");
   assert.equal(a, b);
   assert.match(a, /id="defs-f1g000"/);
-  assert.equal(deterministicSvg('<svg><defs id="defs-123456"/><path d="M123456,1"/><g clip-path="url(#clip123456xy)"/></svg>'), '<svg><defs id="defs-f1g000"/><path d="M123456,1"/><g clip-path="url(#clipf1g000xy)"/></svg>');
+  assert.equal(deterministicSvg('<svg><defs id="defs-123456"/><path d="M123456,1L-123456,2"/><g clip-path="url(#clip123456xy)"/></svg>'), '<svg><defs id="defs-f1g000"/><path d="M123456,1L-123456,2"/><g clip-path="url(#clipf1g000xy)"/></svg>');
 });
 
 test("tables: danfojs DataFrame from rows, rendered as HTML and text", () => {
