@@ -9,6 +9,9 @@ export interface AnalyticEvaluatorOptions {
   noise?: number;
   /** Simulated training time per candidate in ms (lets tests kill a search mid-candidate). */
   delayMs?: number;
+  /** Up to this many ms more, a seeded share per candidate: candidates of unequal training time,
+   * so that parallel slots finish out of proposal order. */
+  delaySpreadMs?: number;
   /** Latency per conv MMAC and per conv op (ms), the synthetic "hardware". */
   msPerMMac?: number;
   msPerOp?: number;
@@ -26,7 +29,8 @@ export function createEvaluator(opts: AnalyticEvaluatorOptions = {}): Evaluate {
   const msPerMMac = opts.msPerMMac ?? 0.02;
   const msPerOp = opts.msPerOp ?? 0.05;
   return async (c) => {
-    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+    const delay = (opts.delayMs ?? 0) + (opts.delaySpreadMs ? opts.delaySpreadMs * createRng(c.seed, `analytic-delay:${c.id}`).next() : 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const cost = archCost(c.arch);
     const mmacs = cost.convMacs / 1e6;
     const rng = createRng(c.seed, `analytic:${c.id}`);

@@ -61,7 +61,7 @@ const nonNegInt = () => z.number().int("must be a non-negative integer").nonnega
 const METRICS = ["accuracy", "auc", "f1", "sensitivity", "specificity", "precision"] as const;
 
 const analyticEvaluatorSchema = z
-  .object({ kind: z.literal("analytic"), noise: z.number().finite().nonnegative().optional(), delayMs: z.number().finite().nonnegative().optional(), msPerMMac: z.number().finite().optional(), msPerOp: z.number().finite().optional() })
+  .object({ kind: z.literal("analytic"), noise: z.number().finite().nonnegative().optional(), delayMs: z.number().finite().nonnegative().optional(), delaySpreadMs: z.number().finite().nonnegative().optional(), msPerMMac: z.number().finite().optional(), msPerOp: z.number().finite().optional() })
   .strict();
 
 const trainEvaluatorSchema = z

@@ -125,7 +125,10 @@ export function proposeArch(
  * `strategy: "random"`, the same loop without pruning (the baseline). Repeatedly: propose an
  * untrained, unpruned architecture uniformly at random; train and validate it and measure its
  * latency (the executor's evaluator, up to `executor.slots` at a time); append it to the log;
- * update the accuracy/latency front and the pruning rule. Stops when the front is unchanged for
+ * update the accuracy/latency front and the pruning rule. Results are taken in proposal order
+ * (one that finishes early waits for the earlier ones), so the k-th proposal always sees the
+ * results of proposals 0..k-slots: for deterministic candidate results the log is the same
+ * whatever the number of workers, their speed or the order they finish in. Stops when the front is unchanged for
  * `patience` candidates or a budget is spent. The log is the state: kill the process at any time
  * and call again with the same options to continue; finished candidates are never retrained and
  * an unfinished one is simply proposed again.
@@ -155,13 +158,19 @@ async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
   const taken = new Set(records.map((r) => r.id));
   let prune: PruneState | null = strategy === "pop" ? pruneState(records.map(tradeoffPoint)) : null;
   let proposals = records.length === 0 ? 0 : Math.max(...records.map((r) => r.proposal)) + 1;
-  const running = new Map<string, Promise<{ cand: Candidate; rec?: SearchRecord; error?: unknown }>>();
+  type Outcome = { cand: Candidate; rec?: SearchRecord; error?: unknown };
+  // Candidates still training, and those finished but waiting for an earlier proposal's result:
+  // results are taken in proposal order, so proposal k always sees the results of proposals
+  // 0..k-slots, whatever the number of workers, their speed or the order they finish in.
+  const running = new Map<string, Promise<Outcome>>();
+  const finished = new Map<string, Outcome>();
+  const order: string[] = [];
   const reuse = new Map((opts.reuse ?? []).filter((r) => (r.objective ?? "accuracy") === objective).map((r) => [r.id, r]));
   let exhausted = false;
   let failure: unknown = null;
 
   const stopReason = (): StopReason | null => {
-    if (state.records.length + running.size >= maxCandidates) return "maxCandidates";
+    if (state.records.length + running.size + finished.size >= maxCandidates) return "maxCandidates";
     if (state.secondsSpent >= maxSeconds) return "maxSeconds";
     if (state.records.length > 0 && state.stable >= patience) return "patience";
     if (exhausted || taken.size >= spaceSize(space)) return "exhausted";
@@ -201,11 +210,12 @@ async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
       },
     ).catch((error) => ({ cand, error }));
     running.set(id, p);
+    order.push(id);
   };
 
   try {
     for (;;) {
-      while (!failure && running.size < executor.slots && stopReason() === null) {
+      while (!failure && running.size + finished.size < executor.slots && stopReason() === null) {
         const arch = proposeArch(space, seed, proposals, taken, prune, opts.maxTries);
         if (!arch) {
           exhausted = true;
@@ -213,9 +223,15 @@ async function searchWithLog(opts: SearchOptions): Promise<SearchResult> {
         }
         launch(arch);
       }
-      if (running.size === 0) break;
-      const done = await Promise.race(running.values());
-      running.delete(done.cand.id);
+      if (order.length === 0) break;
+      if (!finished.has(order[0])) {
+        const settled = await Promise.race(running.values());
+        running.delete(settled.cand.id);
+        finished.set(settled.cand.id, settled);
+        continue;
+      }
+      const done = finished.get(order[0]) as Outcome;
+      finished.delete(order.shift() as string);
       if (done.error !== undefined) {
         const message = done.error instanceof Error ? done.error.message : String(done.error);
         // Failed candidates are kept beside the log (they are proposed again on a resume).

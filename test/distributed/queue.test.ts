@@ -92,12 +92,14 @@ test("job payloads: nothing beyond the schema; paths and data modules are never 
   assert.throws(() => checkJobEvaluator(train({ dataset: "lidc-slices", options: { dir: "/etc" } }), "job 3"), /job 3: key `evaluator.data.options.dir`: paths are never taken from a job/);
 });
 
-test("the same answer: a queue search with 2 workers writes the in-process search's log and front", { timeout: 120_000 }, async () => {
-  const local = spawnSync(process.execPath, [cli, "search", "--config", searchConfig("same-local")], { encoding: "utf8" });
+test("the same answer: a queue search with 3 jobs in flight on 3 workers writes the in-process search's log and front", { timeout: 120_000 }, async () => {
+  // Candidates of unequal length finish out of proposal order; results are taken in proposal order.
+  const unequal = { workers: 3, evaluator: { kind: "analytic", delayMs: 100, delaySpreadMs: 400 } };
+  const local = spawnSync(process.execPath, [cli, "search", "--config", searchConfig("same-local", unequal)], { encoding: "utf8" });
   assert.equal(local.status, 0, local.stderr);
   const q = newQueue();
-  const ws = [worker(q), worker(q)];
-  const r = start(["search", "--config", searchConfig("same-queue"), "--queue", q, "--slots", "1"]);
+  const ws = [worker(q), worker(q), worker(q)];
+  const r = start(["search", "--config", searchConfig("same-queue", unequal), "--queue", q, "--slots", "3"]);
   const { code } = await r.exit;
   assert.equal(code, 0, r.out());
   assert.deepEqual(records("same-queue").map(model), records("same-local").map(model));
@@ -105,11 +107,10 @@ test("the same answer: a queue search with 2 workers writes the in-process searc
   const front = (out: string) => out.slice(out.indexOf("pop front:")).split("\n").slice(3).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
   assert.deepEqual(front(r.out()), front(local.stdout));
   assert.ok(records("same-queue").every((x) => /^naslung:/.test(String(x.extra?.queueWorker))), "trained by queue workers");
-  assert.equal(new Set(records("same-queue").map((x) => x.extra?.queueWorker)).size, 2, "both workers took jobs");
+  assert.ok(new Set(records("same-queue").map((x) => x.extra?.queueWorker)).size >= 2, "the workers shared the jobs");
   // Random search with 3 jobs in flight on 3 workers proposes what the sequential one does.
   const cfgR = (n: string) => searchConfig(n, { strategies: ["random"], budget: { maxCandidates: 6, patience: 100, maxSeconds: null } });
   assert.equal(spawnSync(process.execPath, [cli, "search", "--config", cfgR("rand-local")], { encoding: "utf8" }).status, 0);
-  ws.push(worker(q));
   const rr = start(["search", "--config", cfgR("rand-queue"), "--queue", q, "--slots", "3"]);
   assert.equal((await rr.exit).code, 0, rr.out());
   const byProposal = (xs: SearchRecord[]) => xs.map(model).sort((a, b) => a.proposal - b.proposal);

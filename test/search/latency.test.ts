@@ -37,8 +37,9 @@ test("measureLatency: the time cap stops repeats early but keeps minRepeats; no 
   await initBackend({ backend: "cpu", quiet: true });
   const before = tf.memory().numTensors;
   const slow = (x: tf.Tensor5D) => {
-    const t = Date.now();
-    while (Date.now() - t < 5); // a forward that takes >= 5 ms
+    // performance.now, not Date.now: whole-ms ticks would end the wait after as little as 4 ms.
+    const t = performance.now();
+    while (performance.now() - t < 5); // a forward that takes >= 5 ms
     return tf.add(x, 1);
   };
   const lat = await measureLatency(slow, { inputSize: 4, batchSizes: [1], warmup: 0, repeats: 50, maxMsPerBatch: 1, minRepeats: 3 });
