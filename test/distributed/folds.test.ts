@@ -127,7 +127,7 @@ test("benchmark-lidc --queue: every member's folds on the workers; the results f
       JSON.stringify({
         name: "qbench",
         seed: 3,
-        train: { epochs: 1, batchSize: 8, folds: { scheme: "predefined", innerValFraction: 0.25, run: [0] }, progress: "none" },
+        train: { epochs: 1, batchSize: 32, folds: { scheme: "predefined", innerValFraction: 0.25, run: [0] }, progress: "none" },
         members: [
           { name: "a", arch: "[2,2,[2],[2],[4]]", role: "reference" },
           { name: "b", arch: "[2,2,[2],[4],[4]]", role: "searched" },
