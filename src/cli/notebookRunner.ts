@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "../util/provenance";
+import { writeFileAtomic } from "../util/atomic";
 
 export const notebooksDir = path.join(repoRoot, "notebooks");
 /** The committed kernelspec lives under jupyter/kernels/tslab; JUPYTER_PATH points there. */
@@ -83,11 +84,39 @@ export function executeNotebook(
         fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
         fs.renameSync(work, path.resolve(opts.output));
       }
-      if (code === 0) resolve({ notebook, ok: true, seconds });
+      if (code === 0) {
+        tidyExecutedNotebook(opts.output ? path.resolve(opts.output) : notebook);
+        resolve({ notebook, ok: true, seconds });
+      }
       else {
         const idx = err.search(/CellExecutionError|An error occurred while executing/);
         resolve({ notebook, ok: false, seconds, error: (idx >= 0 ? err.slice(idx) : err).slice(0, 4000) });
       }
     });
   });
+}
+
+/**
+ * Makes an executed notebook portable: paths under the repository (and the shared data folder
+ * beside it) are written relative to the repository root (`runs/…`, `../shared/data/…`) instead of
+ * this machine's absolute ones, and the code cells, which nbconvert ran top to bottom exactly once,
+ * get their execution counts 1..n (tslab's replies leave them null).
+ */
+export function tidyExecutedNotebook(file: string): void {
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: Array<{ cell_type: string; execution_count?: number | null; outputs?: Array<Record<string, unknown>> }> };
+  const shared = path.join(path.dirname(repoRoot), "shared") + path.sep;
+  const rel = (t: string) => t.split(shared).join(`..${path.sep}shared${path.sep}`).split(repoRoot + path.sep).join("");
+  const fix = (v: unknown): unknown => (typeof v === "string" ? rel(v) : Array.isArray(v) ? v.map(fix) : v);
+  let n = 0;
+  for (const c of nb.cells) {
+    if (c.cell_type !== "code") continue;
+    c.execution_count = ++n;
+    for (const o of c.outputs ?? []) {
+      if ("execution_count" in o) o.execution_count = n;
+      if (o.text !== undefined) o.text = fix(o.text);
+      const data = o.data as Record<string, unknown> | undefined;
+      if (data) for (const k of ["text/plain", "text/html", "text/markdown"]) if (data[k] !== undefined) data[k] = fix(data[k]);
+    }
+  }
+  writeFileAtomic(file, JSON.stringify(nb, null, 1) + "\n");
 }

@@ -33,27 +33,69 @@ export function newLiveDisplay(): { png(b: Uint8Array): void; html(s: string): v
 
 let figureCounter = 0;
 
+/** The caption under a notebook figure that comes from a recipe: its name and the command that regenerates it. */
+export function recipeCaption(name: string): string {
+  return `*Figure \`${name}\`* — regenerate with \`naslung figures --only ${name}\` (\`figures/${name}.png\`).`;
+}
+
+/** The recipe name in a caption written by `recipeCaption`, or null. */
+export function captionRecipeName(markdown: string): string | null {
+  return /^\*Figure `([^`]+)`\* — regenerate with `naslung figures --only \1`/.exec(markdown)?.[1] ?? null;
+}
+
+/** Options of `showFigure`. */
+export interface ShowFigureOptions {
+  /** The figure recipe it comes from: a caption naming it follows the figure. */
+  recipe?: string;
+}
+
 /**
  * Shows a plotly figure in the notebook. By default it embeds a PNG rendered by headless
  * Chromium, which survives saving and is readable anywhere (GitHub, nbviewer, CI artefacts).
- * With NASLUNG_PLOT=interactive (set by `npm run lab`) it emits live plotly HTML, loading
- * plotly.js from the project's node_modules through the notebook server.
+ * With NASLUNG_PLOT=interactive (set by `npm run lab`) the output is one bundle holding live
+ * plotly HTML (plotly.js loaded from the project's node_modules through the notebook server)
+ * *and* the PNG: the HTML shows the PNG until the script replaces it by the live plot, so a
+ * notebook saved from the lab still shows every figure where scripts do not run.
  */
-export async function showFigure(fig: Figure): Promise<void> {
+export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Promise<void> {
   const d = tslabDisplay();
   if (!d) {
-    console.log(`[figure] ${JSON.stringify((fig.layout.title as { text?: string })?.text ?? "untitled")}`);
+    console.log(`[figure${opts.recipe ? ` ${opts.recipe}` : ""}] ${JSON.stringify((fig.layout.title as { text?: string })?.text ?? "untitled")}`);
     return;
   }
+  const png = Buffer.from(await renderFigure(fig, "png")).toString("base64");
   if (process.env.NASLUNG_PLOT === "interactive") {
     const id = `naslung-fig-${process.pid}-${figureCounter++}`;
-    d.html(
-      `<div id="${id}"></div><script>require.config({paths:{plotly:"/files/node_modules/plotly.js-dist-min/plotly.min"}});` +
-        `require(["plotly"],function(P){P.newPlot("${id}",${JSON.stringify(fig.data)},${JSON.stringify(fig.layout)});});</script>`,
-    );
-    return;
+    const html =
+      `<div id="${id}"><img src="data:image/png;base64,${png}" style="max-width:100%"/></div>` +
+      `<script>require.config({paths:{plotly:"/files/node_modules/plotly.js-dist-min/plotly.min"}});` +
+      `require(["plotly"],function(P){var e=document.getElementById("${id}");e.innerHTML="";P.newPlot(e,${JSON.stringify(fig.data)},${JSON.stringify(fig.layout)});});</script>`;
+    writeBundle({ "text/html": html, "image/png": png, "text/plain": figureTitle(fig) });
+  } else {
+    writeBundle({ "image/png": png, "text/plain": figureTitle(fig) });
   }
-  d.png(await renderFigure(fig, "png"));
+  if (opts.recipe) d.markdown(recipeCaption(opts.recipe));
+}
+
+/** Builds figure recipe `name` (see `naslung figures --list`) and shows it with its caption. */
+export async function showRecipe(name: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { figureRecipes } = require("./registry") as typeof import("./registry");
+  const recipe = figureRecipes().find((r) => r.name === name);
+  if (!recipe) throw new Error(`showRecipe: no figure recipe named "${name}" (see naslung figures --list)`);
+  const { figure } = await recipe.build();
+  await showFigure(figure, { recipe: name });
+}
+
+function figureTitle(fig: Figure): string {
+  return String((fig.layout.title as { text?: string } | undefined)?.text ?? "figure").replace(/<[^>]+>/g, "");
+}
+
+/** One display_data output with several representations (tslab's public display writes one). */
+function writeBundle(data: Record<string, string>): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const jupyter = require("tslab/dist/jupyter");
+  jupyter.lastWriteDisplayData({ data, metadata: {}, transient: {} }, false);
 }
 
 /** Escapes text for HTML. */

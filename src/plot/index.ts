@@ -11,3 +11,8 @@ export * from "./ensemble";
 export * from "./explain";
 export * from "./ablation";
 export * from "./rankStudy";
+export { realChestCt } from "./figures/data";
+export { analyticSearchStudy, syntheticSearchStudy } from "./figures/search";
+export { angleGeometryStudy, notebookCvRun } from "./figures/training";
+export { demoEnsembleStudy } from "./figures/ensemble";
+export { notebookAttentionStudy, shownNodules } from "./figures/explain";

@@ -51,10 +51,14 @@ export function createProgress(
       },
     };
   }
+  // In a notebook: a live plot, updated in place after each epoch and replaced by the last epoch's
+  // line when training ends, so a saved notebook holds only figures that have a recipe.
   const live = inNotebook() ? newLiveDisplay() : null;
+  let last: Parameters<typeof epochLine>[2] | null = null;
   return {
     step() {},
     async epoch(r, history) {
+      last = r;
       if (live) {
         try {
           live.png(await renderFigure(trainingCurvesFigure(history, `${label}training curves (epoch ${r.epoch + 1}/${opts.epochs})`), "png"));
@@ -65,6 +69,8 @@ export function createProgress(
         console.error(epochLine(label, opts.epochs, r));
       }
     },
-    close() {},
+    close() {
+      if (live && last) live.text(epochLine(label, opts.epochs, last));
+    },
   };
 }

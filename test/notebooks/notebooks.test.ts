@@ -5,6 +5,9 @@ import * as os from "os";
 import * as path from "path";
 import { executeNotebook, listNotebooks } from "../../src/cli/notebookRunner";
 import { repoRoot } from "../../src/util/provenance";
+import { captionRecipeName } from "../../src/plot/display";
+import { figureRecipes } from "../../src/plot/registry";
+import { readManifest } from "../../src/plot/manifest";
 
 /*
  * Every notebook executes headless through the tslab kernel (quick mode, into a temporary copy
@@ -22,8 +25,35 @@ for (const nb of listNotebooks()) {
       (c.outputs ?? []).filter((o) => o.output_type === "error"),
     );
     assert.equal(errors.length, 0);
+    // Portable outputs: counts 1..n, no absolute path of this machine.
+    const code = saved.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
+    assert.deepEqual(code.map((c: { execution_count: number }) => c.execution_count), code.map((_: unknown, i: number) => i + 1));
+    assert.ok(!JSON.stringify(saved.cells).includes(repoRoot + path.sep), `${path.basename(nb)}: an output holds the absolute path ${repoRoot}`);
+    // Notebook and figure are one thing: every image is followed by the caption of its recipe.
+    const recipes = new Set(figureRecipes().map((x) => x.name));
+    saved.cells.forEach((c: { outputs?: Array<{ data?: Record<string, unknown> }> }, ci: number) => {
+      const outs = c.outputs ?? [];
+      outs.forEach((o, k) => {
+        if (o.data?.["image/png"] === undefined) return;
+        const caption = String(outs[k + 1]?.data?.["text/markdown"] ?? "");
+        const name = captionRecipeName(caption);
+        assert.ok(name, `${path.basename(nb)} cell ${ci}: an image without a recipe caption (show it with nl.plot.showRecipe)`);
+        assert.ok(recipes.has(name), `${path.basename(nb)} cell ${ci}: caption names ${name}, which is no recipe`);
+      });
+    });
   });
 }
+
+test("every recipe has its committed PNG, SVG and manifest entry, and the gallery lists it", () => {
+  const dir = path.join(repoRoot, "figures");
+  const manifest = new Set(readManifest(path.join(dir, "manifest.json")).figures.map((e) => e.name));
+  const gallery = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+  for (const r of figureRecipes()) {
+    for (const ext of ["png", "svg"]) assert.ok(fs.existsSync(path.join(dir, `${r.name}.${ext}`)), `figures/${r.name}.${ext} missing (naslung figures --only ${r.name})`);
+    assert.ok(manifest.has(r.name), `figures/manifest.json has no entry ${r.name}`);
+    assert.ok(gallery.includes(`naslung figures --only ${r.name}\``), `figures/README.md does not list ${r.name}`);
+  }
+});
 
 test("00_setup's executed copy holds the danfojs table and the figure", async () => {
   const target = path.join(out, "00_setup.check.ipynb");

@@ -6,9 +6,13 @@ import type { FigureRecipe } from "../registry";
 
 let cached: Promise<EnsembleStudy> | null = null;
 
-/** The demo ensemble study, computed once per process (shared with the attention figures). */
-export function demoEnsembleStudy(): Promise<EnsembleStudy> {
-  if (!cached) cached = demoDataset().then((dataset) => ensembleStudy({ dataset, quick: quickMode(), log: (l) => console.error(l) }));
+/**
+ * The demo ensemble study of notebook 04 (`ensembleStudy` on the SYNTHETIC cohort, quick budgets in
+ * quick mode), computed once per process and shared with the attention figures; finished members
+ * are reused from runs/. `log` (progress lines, default stderr) is used by the first call only.
+ */
+export function demoEnsembleStudy(opts: { log?: (line: string) => void } = {}): Promise<EnsembleStudy> {
+  if (!cached) cached = demoDataset().then((dataset) => ensembleStudy({ dataset, quick: quickMode(), log: opts.log ?? ((l) => console.error(l)) }));
   return cached;
 }
 

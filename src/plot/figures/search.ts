@@ -2,40 +2,100 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { FigureRecipe } from "../registry";
-import { repoRoot } from "../../util/provenance";
+import { quickMode, repoRoot } from "../../util/provenance";
 import { rankStudyFigure } from "../rankStudy";
 import { readRankStudyResults } from "../../search/rankStudy";
-import { spaceDepthFigure, searchFrontFigure, pruningFigure } from "../search";
+import { frontGrowthFigure, spaceDepthFigure, searchFrontFigure, pruningFigure } from "../search";
+import { loadSearchConfig, SearchConfig } from "../../search/config";
+import type { SearchResult, SearchState } from "../../search/pop";
+import { runConfiguredSearch } from "../../search/session";
 import { createEvaluator } from "../../search/analyticEvaluator";
 import { inProcessExecutor } from "../../search/executor";
 import { hypervolumeRef, searchHistory } from "../../search/history";
 import type { SearchRecord, SearchStrategy } from "../../search/log";
+import type { SearchStep } from "../../search/history";
 import { runSearch } from "../../search/pop";
 import { DEFAULT_SPACE } from "../../search/space";
 
-const ANALYTIC = { seed: 7, maxCandidates: 40 };
+const ANALYTIC = { seed: 7, maxCandidates: 200, every: 20 };
 
-/** POP and random search on the analytic landscape (no training: the search engine alone). */
-async function analyticSearches(): Promise<Record<SearchStrategy, SearchRecord[]>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-fig-search-"));
-  try {
-    const out = {} as Record<SearchStrategy, SearchRecord[]>;
-    for (const strategy of ["pop", "random"] as const) {
-      const r = await runSearch({
-        space: DEFAULT_SPACE,
-        strategy,
-        seed: ANALYTIC.seed,
-        logFile: path.join(dir, `${strategy}.jsonl`),
-        executor: inProcessExecutor(createEvaluator()),
-        budget: { maxCandidates: ANALYTIC.maxCandidates, patience: 1000 },
-      });
-      out[strategy] = r.records;
-    }
-    return out;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** POP and random search on the analytic landscape, with their pruning history (notebook 02). */
+export interface AnalyticSearchStudy {
+  logs: Record<SearchStrategy, SearchRecord[]>;
+  steps: Record<SearchStrategy, SearchStep[]>;
+  settings: typeof ANALYTIC;
 }
+
+let analytic: Promise<AnalyticSearchStudy> | null = null;
+
+/**
+ * POP and random search on the analytic landscape (no training: the search engine alone), 200
+ * candidates each from seed 7; computed once per process, shared by notebook 02 and its figures.
+ */
+export function analyticSearchStudy(): Promise<AnalyticSearchStudy> {
+  analytic ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-fig-search-"));
+    try {
+      const logs = {} as Record<SearchStrategy, SearchRecord[]>;
+      for (const strategy of ["pop", "random"] as const) {
+        const r = await runSearch({
+          space: DEFAULT_SPACE,
+          strategy,
+          seed: ANALYTIC.seed,
+          logFile: path.join(dir, `${strategy}.jsonl`),
+          executor: inProcessExecutor(createEvaluator()),
+          budget: { maxCandidates: ANALYTIC.maxCandidates, patience: 10_000 },
+        });
+        logs[strategy] = r.records;
+      }
+      const ref = hypervolumeRef([logs.pop, logs.random]);
+      const steps = {
+        pop: searchHistory(logs.pop, DEFAULT_SPACE, ref, { every: ANALYTIC.every }),
+        random: searchHistory(logs.random, DEFAULT_SPACE, ref, { every: ANALYTIC.every }),
+      };
+      return { logs, steps, settings: ANALYTIC };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  })();
+  return analytic;
+}
+
+/** The scaled-down search on the SYNTHETIC cohort of notebook 02, with its pruning history. */
+export interface SyntheticSearchStudy {
+  config: SearchConfig;
+  configFile: string;
+  pop: SearchResult;
+  random: SearchResult;
+  steps: Record<SearchStrategy, SearchStep[]>;
+  seconds: number;
+}
+
+let synthetic: Promise<SyntheticSearchStudy> | null = null;
+
+/**
+ * Notebook 02's real search: `configs/search.json` (quick mode: `configs/search-quick.json` into a
+ * fresh temporary folder) on the embedded SYNTHETIC cohort. Resumes from `runs/search/`, so a
+ * figure run after the notebook trains nothing; computed once per process. `onRecord` (the
+ * notebook's progress lines) is used by the first call only.
+ */
+export function syntheticSearchStudy(opts: { onRecord?: (r: SearchRecord, st: SearchState) => void } = {}): Promise<SyntheticSearchStudy> {
+  synthetic ??= (async () => {
+    const configFile = path.join(repoRoot, "configs", quickMode() ? "search-quick.json" : "search.json");
+    const config = loadSearchConfig(configFile);
+    if (quickMode()) config.outDir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-search-quick-"));
+    const t0 = Date.now();
+    const results = await runConfiguredSearch(config, { onRecord: opts.onRecord });
+    const pop = results.pop as SearchResult;
+    const random = results.random as SearchResult;
+    const ref = hypervolumeRef([pop.records, random.records]);
+    const steps = { pop: searchHistory(pop.records, config.space, ref), random: searchHistory(random.records, config.space, ref) };
+    return { config, configFile: path.relative(repoRoot, configFile), pop, random, steps, seconds: (Date.now() - t0) / 1000 };
+  })();
+  return synthetic;
+}
+
+const syntheticConfig = (s: SyntheticSearchStudy) => ({ config: s.configFile, quick: quickMode(), space: s.config.space, budget: s.config.budget, evaluator: s.config.evaluator });
 
 /** Figures of the architecture search that regenerate in seconds (no network is trained). */
 export const recipes: FigureRecipe[] = [
@@ -50,7 +110,7 @@ export const recipes: FigureRecipe[] = [
     name: "02_search_analytic_fronts",
     description: "POP vs random search fronts on the analytic accuracy/latency landscape (search engine only, no training)",
     async build() {
-      const logs = await analyticSearches();
+      const { logs } = await analyticSearchStudy();
       return {
         figure: searchFrontFigure(
           [
@@ -69,13 +129,12 @@ export const recipes: FigureRecipe[] = [
     name: "02_search_analytic_pruning",
     description: "architectures pruned by POP and front hypervolume vs trained candidates, analytic landscape",
     async build() {
-      const logs = await analyticSearches();
-      const ref = hypervolumeRef([logs.pop, logs.random]);
+      const { steps } = await analyticSearchStudy();
       return {
         figure: pruningFigure(
           [
-            { name: "pop", steps: searchHistory(logs.pop, DEFAULT_SPACE, ref) },
-            { name: "random", steps: searchHistory(logs.random, DEFAULT_SPACE, ref) },
+            { name: "pop", steps: steps.pop },
+            { name: "random", steps: steps.random },
           ],
           "Analytic landscape (no training): what pruning buys",
         ),
@@ -92,6 +151,41 @@ export const recipes: FigureRecipe[] = [
       const file = path.join(repoRoot, "data", "results", "search-rank-lidc.json");
       const r = readRankStudyResults(file);
       return { figure: rankStudyFigure(r), config: { results: path.relative(repoRoot, file), resultsCommit: r.gitCommit }, seed: r.config.seed };
+    },
+  },
+  {
+    name: "02_search_synthetic_front_growth",
+    trains: true,
+    description: "POP on the SYNTHETIC cohort (scaled-down search, configs/search.json): validation AUC vs batch-1 latency, the front after each quarter of the search",
+    async build() {
+      const st = await syntheticSearchStudy();
+      return { figure: frontGrowthFigure(st.pop.records, { title: "POP on the SYNTHETIC cohort: the front growing" }), config: syntheticConfig(st), seed: st.config.seed };
+    },
+  },
+  {
+    name: "02_search_synthetic_fronts",
+    trains: true,
+    description: "POP vs random search on the SYNTHETIC cohort with the same budget: every trained candidate and both fronts",
+    async build() {
+      const st = await syntheticSearchStudy();
+      return {
+        figure: searchFrontFigure([{ name: "pop", records: st.pop.records }, { name: "random", records: st.random.records }], "SYNTHETIC cohort: POP vs random search (same budget)"),
+        config: syntheticConfig(st),
+        seed: st.config.seed,
+      };
+    },
+  },
+  {
+    name: "02_search_synthetic_pruning",
+    trains: true,
+    description: "architectures pruned by POP and front hypervolume vs trained candidates, search on the SYNTHETIC cohort",
+    async build() {
+      const st = await syntheticSearchStudy();
+      return {
+        figure: pruningFigure([{ name: "pop", steps: st.steps.pop }, { name: "random", steps: st.steps.random }], "SYNTHETIC cohort: pruned architectures and front hypervolume"),
+        config: syntheticConfig(st),
+        seed: st.config.seed,
+      };
     },
   },
 ];
