@@ -1,3 +1,5 @@
+import { rocBandFigure } from "../plot/roc";
+import { rocBand } from "../metrics/rocBand";
 import type { LidcBenchmarkResults, MethodResult } from "./lidcBenchmark";
 import { baseLayout, Figure } from "../plot/figure";
 
@@ -58,26 +60,20 @@ export function perFoldRows(r: LidcBenchmarkResults): Array<Record<string, unkno
 
 /** Pooled out-of-fold ROC curves of every method on the real readings. */
 export function lidcRocFigure(r: LidcBenchmarkResults): Figure {
-  return {
-    data: [
-      ...r.methods.map((m) => ({
-        type: "scatter",
-        mode: "lines",
-        name: `${m.method} (AUC ${m.pooled.metrics.auc.value.toFixed(3)})`,
-        x: m.pooled.roc.fpr,
-        y: m.pooled.roc.tpr,
-        line: m.kind === "baseline" ? { width: 1.5, dash: "dot" } : { width: m.kind === "ensemble" ? 3 : 1.8 },
-      })),
-      { type: "scatter", mode: "lines", x: [0, 1], y: [0, 1], line: { color: "grey", dash: "dash", width: 1 }, showlegend: false },
-    ],
-    layout: baseLayout(`Real LIDC readings (n = ${r.dataset.samples}): pooled out-of-fold ROC`, {
-      width: 780,
-      height: 560,
-      xaxis: { title: { text: "1 - specificity" }, range: [0, 1] },
-      yaxis: { title: { text: "sensitivity" }, range: [0, 1.02] },
-      legend: { x: 0.4, y: 0.05, bgcolor: "rgba(255,255,255,0.85)" },
-    }),
-  };
+  // Bands for the comparison that matters: the soft-vote ensemble against the two rulers.
+  const banded = (m: LidcBenchmarkResults["methods"][number]) => m.kind === "baseline" || (m.kind === "ensemble" && /soft/.test(m.method));
+  const order = [...r.methods.filter((m) => m.kind === "ensemble"), ...r.methods.filter((m) => m.kind === "baseline"), ...r.methods.filter((m) => m.kind === "network")];
+  return rocBandFigure(
+    order.map((m) => ({
+      name: m.method,
+      roc: m.pooled.roc,
+      auc: m.pooled.metrics.auc,
+      band: banded(m) && m.outOfFold ? rocBand(m.outOfFold.labels, m.outOfFold.probabilities, { seed: r.config.seed, resamples: 1000 }) : undefined,
+      style: m.kind === "ensemble" ? (/soft/.test(m.method) ? "thick" : "dotted") : m.kind === "baseline" ? "thick" : "thin",
+    })),
+    `Real LIDC readings (n = ${r.dataset.samples}): pooled out-of-fold ROC`,
+    { note: "Shaded: pointwise 95% bootstrap bands (class-stratified, 1000 resamples) of the soft-vote ensemble and the rulers; brackets: AUC 95% CI." },
+  );
 }
 
 /** Validation AUC per epoch of each network's folds (learning curves), from the run folders' histories. */

@@ -1,9 +1,10 @@
 import type { NoduleSample } from "../data/sample";
 import { explainSamples, NoduleExplanation } from "../explain/maps";
 import type { ExplainableModel } from "../explain/model";
-import { InsideMaskSummary, summariseInsideMask } from "../explain/insideMask";
+import { InsideMaskSummary, maskFraction, massInside, summariseInsideMask } from "../explain/insideMask";
+import { relativeDensity } from "../explain/resize";
 import { noduleCentre, orthoSlices } from "../explain/slices";
-import { overlayGridFigure } from "../plot/explain";
+import { insideLabel, overlayGridFigure } from "../plot/explain";
 import type { Figure } from "../plot/figure";
 import type { LoadedEnsemble } from "./pretrained";
 
@@ -42,7 +43,7 @@ export function realOverlayFigure(s: NoduleSample, e: NoduleExplanation, member:
   const c = noduleCentre(mask, s.size);
   return overlayGridFigure(
     orthoSlices(s.crop, s.size, c),
-    e.maps.map((m) => ({ name: m.name, slices: orthoSlices(m.map, s.size, c) })),
+    e.maps.map((m) => ({ name: `${m.name}${insideLabel(massInside(m.map, mask), maskFraction(mask))}`, slices: orthoSlices(relativeDensity(m.map), s.size, c) })),
     {
       title: `Real LIDC reading ${s.id} (${s.label ? "malignant" : "benign"}, P=${e.probability.toFixed(2)}, ${member})`,
       mask: orthoSlices(mask, s.size, c),

@@ -13,6 +13,7 @@ import type { Figure } from "../plot/figure";
 import { showTable } from "../plot/display";
 import { attentionStudy } from "../explain/study";
 import { orthoSlices, noduleCentre } from "../explain/slices";
+import { relativeDensity } from "../explain/resize";
 import type { ExplainableModel } from "../explain/model";
 import { createModel } from "../models/registry";
 import { runConfig } from "../ensemble/runs";
@@ -166,7 +167,7 @@ export async function runDemo(c: DemoConfig, log: (s: string) => void = (s) => c
     "attention_overlay",
     overlayGridFigure(
       orthoSlices(s.crop, s.size, centre),
-      study.explanations[i].maps.map((m) => ({ name: m.name, slices: orthoSlices(m.map, s.size, centre) })),
+      study.explanations[i].maps.map((m) => ({ name: m.name, slices: orthoSlices(relativeDensity(m.map), s.size, centre) })),
       { title: `${s.id} (${s.label ? "malignant" : "benign"}, SYNTHETIC): attention and Grad-CAM`, mask: s.mask ? orthoSlices(s.mask, s.size, centre) : undefined },
     ),
   );

@@ -2,7 +2,7 @@ import type { NoduleSample } from "../data/sample";
 import type { NoduleExplanation } from "./maps";
 import { massInside, maskFraction } from "./insideMask";
 import { noduleCentre, orthoSlices, OrthoSlices } from "./slices";
-import { normaliseMap } from "./resize";
+import { relativeDensity } from "./resize";
 
 /** How one ensemble member voted on a nodule. */
 export interface MemberVote {
@@ -26,7 +26,7 @@ export interface NoduleReport {
   image: OrthoSlices;
   /** Nodule mask slices (synthetic cohort), for outlines. */
   mask?: OrthoSlices;
-  /** Per map: its slices (normalised to [0, 1] over the cube) and inside-mask mass if known. */
+  /** Per map: its slices as density relative to a uniform map (`relativeDensity`: 1 = chance) and inside-mask mass if known. */
   maps: Array<{ name: string; nativeSize: number; slices: OrthoSlices; insideMass?: number }>;
   /** Mask volume fraction: the random-map baseline of `insideMass`. */
   maskFraction?: number;
@@ -59,7 +59,7 @@ export function noduleReport(
     maps: explanation.maps.map((m) => ({
       name: m.name,
       nativeSize: m.nativeSize,
-      slices: orthoSlices(normaliseMap(m.map), size, centre),
+      slices: orthoSlices(relativeDensity(m.map), size, centre),
       insideMass: mask ? massInside(m.map, mask) : undefined,
     })),
     maskFraction: mask ? maskFraction(mask) : undefined,

@@ -48,6 +48,22 @@ export function resizeTrilinear(data: ArrayLike<number>, from: [number, number, 
   return out;
 }
 
+/**
+ * A non-negative map relative to a uniform map of the same total mass: value / mean value, so 1
+ * is what a map that ignores the nodule puts everywhere (the chance level of the inside-mask
+ * statistic), 2 is twice that, 0 nothing. All ones when the map is 0 everywhere. An absolute
+ * scale: unlike min-max scaling, a nearly flat gate stays near 1 everywhere.
+ */
+export function relativeDensity(map: ArrayLike<number>): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < map.length; i++) sum += Math.max(0, map[i]);
+  const out = new Float32Array(map.length);
+  const mean = sum / Math.max(1, map.length);
+  if (!(mean > 0)) return out.fill(1);
+  for (let i = 0; i < map.length; i++) out[i] = Math.max(0, map[i]) / mean;
+  return out;
+}
+
 /** Rescales values linearly to [0, 1] (all zeros when the map is constant), for display. */
 export function normaliseMap(map: ArrayLike<number>): Float32Array {
   let lo = Infinity;

@@ -6,3 +6,4 @@ export * from "./report";
 export * from "./pairedAuc";
 export * from "./platt";
 export * from "./spearman";
+export * from "./rocBand";

@@ -1,35 +1,34 @@
 import { baseLayout, Figure } from "./figure";
+import { rocBandFigure } from "./roc";
+import { rocBand } from "../metrics/rocBand";
 import type { EnsembleEvaluation } from "../ensemble/evaluate";
 import { metricRows } from "../metrics/report";
 
 /**
- * ROC curves of the ensemble members (thin dotted) and ensembles (thick) on the pooled test
- * folds, AUC in the legend. Hard votes have few score levels, so their curves are polylines.
+ * ROC curves of the ensembles (thick: soft votes, with pointwise 95% bootstrap bands from the
+ * pooled test predictions; dotted: hard votes, polylines because they have few score levels) and
+ * the members (thin), AUC [95% CI] in the legend beside the plot.
  */
-export function ensembleRocFigure(ev: EnsembleEvaluation, opts: { title?: string; synthetic?: boolean } = {}): Figure {
-  const trace = (name: string, r: EnsembleEvaluation["members"][number]["report"], thick: boolean) => ({
-    type: "scatter",
-    mode: "lines",
-    name: `${name} (AUC ${r.metrics.auc.value.toFixed(3)})`,
-    x: r.roc.fpr,
-    y: r.roc.tpr,
-    line: thick ? { width: 3, shape: "linear" } : { width: 1.2, dash: "dot" },
-  });
+export function ensembleRocFigure(ev: EnsembleEvaluation, opts: { title?: string; synthetic?: boolean; seed?: number } = {}): Figure {
+  const labels = ev.samples.map((s) => s.label);
   const title = opts.title ?? `${opts.synthetic ? "[synthetic] " : ""}ROC: members vs ensembles (n = ${ev.n} test nodules)`;
-  return {
-    data: [
-      ...ev.members.map((m) => trace(m.name, m.report, false)),
-      ...ev.ensembles.map((e) => trace(e.name, e.report, true)),
-      { type: "scatter", mode: "lines", name: "chance", x: [0, 1], y: [0, 1], line: { color: "grey", dash: "dash", width: 1 }, showlegend: false },
+  return rocBandFigure(
+    [
+      ...ev.ensembles.map((e) => {
+        const soft = e.rule === "soft";
+        return {
+          name: e.name,
+          roc: e.report.roc,
+          auc: e.report.metrics.auc,
+          band: soft ? rocBand(labels, ev.samples.map((s) => s.ensembles[e.name]), { seed: opts.seed ?? 0, resamples: 1000 }) : undefined,
+          style: soft ? ("thick" as const) : ("dotted" as const),
+        };
+      }),
+      ...ev.members.map((m) => ({ name: m.name, roc: m.report.roc, auc: m.report.metrics.auc, style: "thin" as const })),
     ],
-    layout: baseLayout(title, {
-      width: 760,
-      height: 560,
-      xaxis: { title: { text: "1 - specificity (false positive rate)" }, range: [0, 1] },
-      yaxis: { title: { text: "sensitivity (true positive rate)" }, range: [0, 1.02] },
-      legend: { x: 0.45, y: 0.05, bgcolor: "rgba(255,255,255,0.8)" },
-    }),
-  };
+    title,
+    { note: "Shaded: pointwise 95% bootstrap bands of the soft-vote ensembles (class-stratified, 1000 resamples); brackets: AUC 95% CI." },
+  );
 }
 
 /**

@@ -11,18 +11,25 @@ const VIEWS: Array<{ key: "axial" | "coronal" | "sagittal"; title: string; x: st
 ];
 
 /**
- * A heat colour scale whose transparency grows with the value, so low attention leaves the grey
- * CT visible and high attention is opaque yellow-red.
+ * A diverging colour scale for log2 of a map's density relative to chance (`relativeDensity`),
+ * over [-2, 2]: transparent at 0 (exactly what a uniform map puts there), blue below (a quarter
+ * of chance and less: opaque blue), red to yellow above (4x chance and more: opaque yellow). So a
+ * gate at chance level leaves the CT visible instead of looking like a hotspot.
  */
-export const ALPHA_HEAT: Array<[number, string]> = [
-  [0, "rgba(0,0,0,0)"],
-  [0.25, "rgba(120,0,0,0.15)"],
-  [0.5, "rgba(220,30,0,0.45)"],
-  [0.75, "rgba(255,140,0,0.7)"],
+export const DENSITY_SCALE: Array<[number, string]> = [
+  [0, "rgba(40,90,255,0.6)"],
+  [0.25, "rgba(70,130,255,0.3)"],
+  [0.5, "rgba(0,0,0,0)"],
+  [0.625, "rgba(200,20,0,0.35)"],
+  [0.75, "rgba(240,70,0,0.6)"],
+  [0.875, "rgba(255,160,0,0.8)"],
   [1, "rgba(255,255,0,0.9)"],
 ];
 
-/** One row of an overlay grid: a name and the map's slices (values in [0, 1]). */
+/** log2 of a density slice, clipped to the colour scale's [-2, 2]. */
+const log2Density = (rows: number[][]) => rows.map((r) => r.map((v) => Math.max(-2, Math.min(2, Math.log2(Math.max(v, 1e-6))))));
+
+/** One row of an overlay grid: a name and the map's slices as density relative to chance (`relativeDensity`: 1 = chance). */
 export interface OverlayRow {
   name: string;
   slices: OrthoSlices;
@@ -30,8 +37,9 @@ export interface OverlayRow {
 
 /**
  * Attention overlays: one row per map, one column per view (axial, coronal, sagittal through
- * the nodule centre); each cell is the grey CT slice under the map drawn with `ALPHA_HEAT`
- * (plotly heatmaps, transparency in the colour scale), optionally with the nodule mask outline.
+ * the nodule centre); each cell is the grey CT slice under the map's density relative to chance
+ * on a fixed log2 scale (`DENSITY_SCALE`: transparent at chance, blue below, red-yellow above),
+ * optionally with the nodule mask outline.
  * Rows with `slices` of different cubes are an error.
  */
 export function overlayGridFigure(
@@ -70,14 +78,22 @@ export function overlayGridFigure(
       if (row.slices !== image) {
         data.push({
           type: "heatmap",
-          z: row.slices[v.key],
+          z: log2Density(row.slices[v.key]),
           xaxis: xa,
           yaxis: ya,
-          zmin: 0,
-          zmax: 1,
-          colorscale: ALPHA_HEAT,
+          zmin: -2,
+          zmax: 2,
+          colorscale: DENSITY_SCALE,
           showscale: r === 0 && c === 2,
-          colorbar: { title: { text: "map<br>(scaled)" }, len: Math.min(1, 1.5 / nRows), y: 1, yanchor: "top", thickness: 12 },
+          colorbar: {
+            title: { text: "map vs<br>chance" },
+            tickvals: [-2, -1, 0, 1, 2],
+            ticktext: ["≤ ¼×", "½×", "1× (chance)", "2×", "≥ 4×"],
+            len: Math.min(1, 2 / nRows),
+            y: 1,
+            yanchor: "top",
+            thickness: 12,
+          },
           name: row.name,
         });
       }
@@ -100,7 +116,7 @@ export function overlayGridFigure(
 }
 
 /** "in mask 23% (chance 16%)", "map is 0" for an all-zero map, "" without a mask. */
-function insideLabel(inside: number | undefined, chance: number | undefined): string {
+export function insideLabel(inside: number | undefined, chance: number | undefined): string {
   if (inside === undefined || chance === undefined) return "";
   if (!Number.isFinite(inside)) return "<br>map is 0 everywhere";
   return `<br>in mask ${(100 * inside).toFixed(1)}%<br>(chance ${(100 * chance).toFixed(1)}%)`;

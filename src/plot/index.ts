@@ -16,3 +16,4 @@ export { analyticSearchStudy, syntheticSearchStudy } from "./figures/search";
 export { angleGeometryStudy, notebookCvRun } from "./figures/training";
 export { demoEnsembleStudy } from "./figures/ensemble";
 export { notebookAttentionStudy, shownNodules } from "./figures/explain";
+export * from "./roc";

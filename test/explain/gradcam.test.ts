@@ -108,7 +108,13 @@ test("explainSamples: attention maps of every layer and Grad-CAM, upsampled to 3
   // 3 maps x 3 views x (image + map + mask outline)
   assert.equal(fig.data.length, 27);
   assert.match(String((fig.layout.title as { text: string }).text), /^\[synthetic\] nodule a: malignant, P\(malignant\) = .*<br>1\/2 members vote malignant/);
-  assert.equal(fig.data.filter((t) => t.type === "heatmap" && (t as { zmax?: number }).zmax === 1).length, 9);
+  // Maps on the absolute log2 density scale: [-2, 2], chance (density 1) at 0.
+  const maps = fig.data.filter((t) => t.type === "heatmap" && (t as { zmax?: number }).zmax === 2);
+  assert.equal(maps.length, 9);
+  assert.ok(maps.every((t) => (t as { zmin?: number }).zmin === -2));
+  // The stem map is sigmoid(crop), brighter in the nodule: above chance at the centre, below far from it.
+  const axial = maps[0].z as number[][];
+  assert.ok(axial[16][16] > 0 && axial[0][0] < 0, `log2 density ${axial[16][16]} at the centre, ${axial[0][0]} in the corner`);
   assert.ok(fig.layout.yaxis9, "nine subplot axes");
   const g = overlayGridFigure(r.image, [], { title: "image only" });
   assert.equal(g.data.length, 3);

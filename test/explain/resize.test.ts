@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resizeTrilinear, normaliseMap } from "../../src/explain/resize";
+import { resizeTrilinear, normaliseMap, relativeDensity } from "../../src/explain/resize";
 
 test("trilinear resize keeps a constant volume constant", () => {
   const out = resizeTrilinear(new Float32Array(8).fill(3), [2, 2, 2], [5, 7, 3]);
@@ -40,4 +40,13 @@ test("resize rejects a length that does not match the shape", () => {
 test("normaliseMap rescales to [0, 1] and maps a constant to zeros", () => {
   assert.deepEqual(Array.from(normaliseMap([2, 4, 6])), [0, 0.5, 1]);
   assert.deepEqual(Array.from(normaliseMap([5, 5])), [0, 0]);
+});
+
+test("relativeDensity: value over the mean, so a uniform map is 1 everywhere (chance) and an all-zero map too", () => {
+  assert.deepEqual(Array.from(relativeDensity([1, 1, 2, 4])), [0.5, 0.5, 1, 2]);
+  assert.deepEqual(Array.from(relativeDensity([3, 3, 3])), [1, 1, 1]);
+  assert.deepEqual(Array.from(relativeDensity([0, 0])), [1, 1]);
+  // A nearly flat gate stays near chance (min-max scaling would stretch it to [0, 1]).
+  const flat = relativeDensity([0.5, 0.501, 0.499, 0.5]);
+  assert.ok(flat.every((v) => Math.abs(v - 1) < 0.01));
 });
