@@ -35,7 +35,8 @@ for (const nb of listNotebooks()) {
       const outs = c.outputs ?? [];
       outs.forEach((o, k) => {
         if (o.data?.["image/png"] === undefined) return;
-        const caption = String(outs[k + 1]?.data?.["text/markdown"] ?? "");
+        const md = outs[k + 1]?.data?.["text/markdown"];
+        const caption = Array.isArray(md) ? md.join("") : String(md ?? "");
         const name = captionRecipeName(caption);
         assert.ok(name, `${path.basename(nb)} cell ${ci}: an image without a recipe caption (show it with nl.plot.showRecipe)`);
         assert.ok(recipes.has(name), `${path.basename(nb)} cell ${ci}: caption names ${name}, which is no recipe`);
@@ -64,6 +65,21 @@ test("00_setup's executed copy holds the danfojs table and the figure", async ()
   );
   assert.ok(outputs.some((o: { data?: Record<string, unknown> }) => String(o.data?.["text/html"] ?? "").includes("naslung-table")));
   assert.ok(outputs.some((o: { data?: Record<string, unknown> }) => typeof o.data?.["image/png"] === "string"));
+});
+
+test("in the lab (NASLUNG_PLOT=interactive) a figure is live plotly HTML and its PNG in one output bundle, with its caption", async () => {
+  const target = path.join(out, "00_setup.interactive.ipynb");
+  const r = await executeNotebook(path.join(repoRoot, "notebooks", "00_setup.ipynb"), { output: target, env: { NASLUNG_PLOT: "interactive" } });
+  assert.ok(r.ok, r.error);
+  const outputs: Array<{ data?: Record<string, unknown> }> = JSON.parse(fs.readFileSync(target, "utf8")).cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []);
+  const k = outputs.findIndex((o) => String(o.data?.["text/html"] ?? "").includes("P.newPlot"));
+  assert.ok(k >= 0, "a live plotly output");
+  // nbformat stores multi-line strings as arrays of lines.
+  const text = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
+  const fig = Object.fromEntries(Object.entries(outputs[k].data ?? {}).map(([m, v]) => [m, text(v).trim()]));
+  assert.match(fig["image/png"], /^iVBORw0KGgo/, "the same bundle holds the PNG (base64)");
+  assert.ok(fig["text/html"].includes(`data:image/png;base64,${fig["image/png"].slice(0, 64)}`), "the HTML shows the PNG until the script replaces it");
+  assert.equal(captionRecipeName(text(outputs[k + 1]?.data?.["text/markdown"])), "00_seeded_normal");
 });
 
 test("a notebook with a failing cell (even before a passing one) fails the run", async () => {
