@@ -1,7 +1,7 @@
 import * as path from "path";
 import type { NoduleDataset } from "../data/sample";
 import type { TrainConfig } from "../train/config";
-import { repoRoot } from "../util/provenance";
+import { runsRoot } from "../util/provenance";
 import { EnsembleEvaluation, EnsembleOptions, EnsemblePlan, evaluateEnsembles, planEnsembles } from "./evaluate";
 import { crossValidatedMembers, MemberTrainingResult } from "./members";
 
@@ -57,7 +57,7 @@ export interface EnsembleStudy {
 /**
  * Trains the members (cross-validated, resumable under `workDir`), plans the ensembles on
  * validation predictions only and evaluates members and ensembles on the pooled test folds.
- * `workDir` defaults to runs/ensemble-study-<quick|full>-s<seed>.
+ * `workDir` defaults to runs/ensemble-study-<quick|full>-s<seed> (a fresh runs folder in retrain mode, `runsRoot`).
  */
 export async function ensembleStudy(opts: {
   dataset: NoduleDataset;
@@ -72,7 +72,7 @@ export async function ensembleStudy(opts: {
 }): Promise<EnsembleStudy> {
   const seed = opts.seed ?? 0;
   const defaults = demoEnsembleSettings(opts.quick);
-  const workDir = opts.workDir ?? path.join(repoRoot, "runs", `ensemble-study-${opts.quick ? "quick" : "full"}-s${seed}`);
+  const workDir = opts.workDir ?? path.join(runsRoot(), `ensemble-study-${opts.quick ? "quick" : "full"}-s${seed}`);
   const training = await crossValidatedMembers({
     dataset: opts.dataset,
     members: opts.members ?? defaults.members,

@@ -14,6 +14,8 @@ export interface FigureRunOptions {
   backend: string;
   /** Small budgets (NASLUNG_QUICK=1): recorded in every entry. */
   quick: boolean;
+  /** Retrain (NASLUNG_RETRAIN=1): recipes that train reuse no finished run. */
+  retrain?: boolean;
   log?: (line: string) => void;
 }
 
@@ -37,7 +39,18 @@ export async function runFigureRecipes(o: FigureRunOptions): Promise<ManifestEnt
       const e = await saveFigure(
         r.name,
         figure,
-        { command: `naslung figures --only ${r.name}${o.quick ? " --quick" : ""}`, config, seed, description: r.description, inputs: r.inputs, trains: r.trains ?? false, quick: o.quick, startedAt: t0, provenance },
+        {
+          command: `naslung figures --only ${r.name}${o.quick ? " --quick" : ""}${o.retrain && r.trains ? " --retrain" : ""}`,
+          config,
+          seed,
+          description: r.description,
+          inputs: r.inputs,
+          trains: r.trains ?? false,
+          quick: o.quick,
+          reused: o.retrain ? null : (r.reuses ?? null),
+          startedAt: t0,
+          provenance,
+        },
         dir,
       );
       out.push(e);

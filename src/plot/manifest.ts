@@ -44,6 +44,8 @@ export interface ManifestEntry {
   trains?: boolean;
   /** Made with small budgets (`--quick`, NASLUNG_QUICK=1): not the full-size figure. */
   quick?: boolean;
+  /** For figures that train: the finished run folders it reused (null when it trained everything, e.g. `--retrain`). */
+  reused?: string | null;
   backend?: string;
   versions?: FigureRunProvenance["versions"];
   seconds?: number;
@@ -109,6 +111,8 @@ export interface SaveFigureMeta {
   inputs?: string[];
   trains?: boolean;
   quick?: boolean;
+  /** The finished run folders the figure reused, if any. */
+  reused?: string | null;
   /** When making the figure began (ms since the epoch): the entry records the wall time to its last file. */
   startedAt?: number;
   /** The run's provenance (`figureRunProvenance`); read here when absent. */
@@ -137,6 +141,7 @@ export async function saveFigure(name: string, fig: Figure, meta: SaveFigureMeta
     inputs,
     trains: meta.trains ?? false,
     quick: meta.quick ?? false,
+    ...(meta.trains ? { reused: meta.reused ?? null } : {}),
     backend: prov.backend,
     versions: prov.versions,
     ...(meta.startedAt !== undefined ? { seconds: Math.round((Date.now() - meta.startedAt) / 100) / 10 } : {}),
@@ -168,7 +173,7 @@ export function galleryMarkdown(entries: ManifestEntry[]): string {
     const png = e.files.find((f) => f.endsWith(".png")) ?? e.files[0];
     const from = [
       e.inputs?.length ? e.inputs.map((i) => `\`${i.file}\``).join(", ") : "config and seed",
-      e.trains ? "trains networks" : "",
+      e.trains ? (e.reused ? `trains networks (reused finished runs: ${e.reused})` : "trains networks") : "",
       e.quick ? "**quick budgets**" : "",
       `commit ${e.gitCommit.slice(0, 10)}${e.dirty ? " (dirty tree)" : ""}`,
     ].filter(Boolean);

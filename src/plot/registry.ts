@@ -8,6 +8,8 @@ export interface FigureRecipe {
   description: string;
   /** True when building it trains networks (minutes): such recipes run after the instant ones. */
   trains?: boolean;
+  /** The resumable run folders it reuses when they are finished (recorded in the manifest unless `--retrain`). */
+  reuses?: string;
   /** Repository-relative committed files it is drawn from (results files, run summaries): hashed into the manifest. */
   inputs?: string[];
   /** Builds the figure; returns it with the config and seed that determine it. */

@@ -28,19 +28,21 @@ export function register(program: Command): void {
     .option("--only <names>", "comma-separated figure names")
     .option("--list", "list the figures (instant ones first; those that train networks are marked) and exit")
     .option("--quick", "small training budgets (as NASLUNG_QUICK=1), recorded in the manifest")
+    .option("--retrain", "figures that train reuse no finished run under runs/ (they train into a fresh runs/retrain-… folder)")
     .option("--out <dir>", "output folder (default figures/)")
     .option("--check", "report committed figures that no longer match their recipe or inputs (rebuilds the instant ones); exit 1 if any")
-    .action(async (opts: { only?: string; list?: boolean; quick?: boolean; out?: string; check?: boolean }) => {
+    .action(async (opts: { only?: string; list?: boolean; quick?: boolean; retrain?: boolean; out?: string; check?: boolean }) => {
       const all = figureRecipes();
       const wanted = opts.only ? opts.only.split(",").map((s) => s.trim()).filter(Boolean) : null;
       const unknown = (wanted ?? []).filter((n) => !all.some((r) => r.name === n));
       if (unknown.length) throw new Error(`figures --only: no figure named ${unknown.join(", ")} (see naslung figures --list)`);
       const recipes = all.filter((r) => !wanted || wanted.includes(r.name));
       if (opts.list) {
-        for (const r of recipes) console.log(`${r.name}\t${r.trains ? "trains" : "instant"}\t${r.inputs?.length ? `from ${r.inputs.join(", ")}` : "from config and seed"}\t${r.description}`);
+        for (const r of recipes) console.log(`${r.name}\t${r.trains ? `trains${r.reuses ? ` (reuses finished ${r.reuses})` : ""}` : "instant"}\t${r.inputs?.length ? `from ${r.inputs.join(", ")}` : "from config and seed"}\t${r.description}`);
         return;
       }
       if (opts.quick) process.env.NASLUNG_QUICK = "1";
+      if (opts.retrain) process.env.NASLUNG_RETRAIN = "1";
       stopWithParent();
       const backend = describeBackend(await initBackend({ quiet: true }));
       const dir = opts.out ?? figuresDir;
@@ -53,7 +55,7 @@ export function register(program: Command): void {
           if (bad.length) process.exitCode = 1;
           return;
         }
-        await runFigureRecipes({ recipes, dir, backend, quick: Boolean(opts.quick) });
+        await runFigureRecipes({ recipes, dir, backend, quick: Boolean(opts.quick), retrain: Boolean(opts.retrain) });
       } finally {
         await closeRenderer();
       }

@@ -21,6 +21,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "04_ensemble_roc",
     trains: true,
+    reuses: "runs/ensemble-study-{full,quick}-s0",
     description: "ROC of the ensemble members vs hard/soft-vote ensembles (greedy selection on validation), pooled test folds, synthetic cohort",
     async build() {
       const study = await demoEnsembleStudy();

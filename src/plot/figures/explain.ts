@@ -31,6 +31,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "05_attention_overlay",
     trains: true,
+    reuses: "runs/ensemble-study-{full,quick}-s0 (members and textbook-cbam/)",
     description: "CBAM spatial attention of every stage and Grad-CAM, upsampled to 32^3 and overlaid on axial/coronal/sagittal slices of a synthetic test nodule, with the members' votes",
     async build() {
       const s = await study();
@@ -45,6 +46,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "05_attention_overlay_benign",
     trains: true,
+    reuses: "runs/ensemble-study-{full,quick}-s0 (members and textbook-cbam/)",
     description: "the same attention and Grad-CAM overlays on the most confidently benign synthetic test nodule, for contrast",
     async build() {
       const s = await study();
@@ -59,6 +61,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "05_attention_inside_mask",
     trains: true,
+    reuses: "runs/ensemble-study-{full,quick}-s0 (members and textbook-cbam/)",
     description: "share of attention / Grad-CAM mass inside the nodule mask vs the random-map baseline, per stage, synthetic test nodules",
     async build() {
       const s = await study();

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { FigureRecipe } from "../registry";
-import { quickMode, repoRoot } from "../../util/provenance";
+import { quickMode, repoRoot, retrainMode, runsRoot } from "../../util/provenance";
 import { rankStudyFigure } from "../rankStudy";
 import { readRankStudyResults } from "../../search/rankStudy";
 import { frontGrowthFigure, spaceDepthFigure, searchFrontFigure, pruningFigure } from "../search";
@@ -84,6 +84,7 @@ export function syntheticSearchStudy(opts: { onRecord?: (r: SearchRecord, st: Se
     const configFile = path.join(repoRoot, "configs", quickMode() ? "search-quick.json" : "search.json");
     const config = loadSearchConfig(configFile);
     if (quickMode()) config.outDir = fs.mkdtempSync(path.join(os.tmpdir(), "naslung-search-quick-"));
+    else if (retrainMode()) config.outDir = path.join(runsRoot(), "search");
     const t0 = Date.now();
     const results = await runConfiguredSearch(config, { onRecord: opts.onRecord });
     const pop = results.pop as SearchResult;
@@ -156,6 +157,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "02_search_synthetic_front_growth",
     trains: true,
+    reuses: "runs/search/search-{pop,random}.jsonl",
     description: "POP on the SYNTHETIC cohort (scaled-down search, configs/search.json): validation AUC vs batch-1 latency, the front after each quarter of the search",
     async build() {
       const st = await syntheticSearchStudy();
@@ -165,6 +167,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "02_search_synthetic_fronts",
     trains: true,
+    reuses: "runs/search/search-{pop,random}.jsonl",
     description: "POP vs random search on the SYNTHETIC cohort with the same budget: every trained candidate and both fronts",
     async build() {
       const st = await syntheticSearchStudy();
@@ -178,6 +181,7 @@ export const recipes: FigureRecipe[] = [
   {
     name: "02_search_synthetic_pruning",
     trains: true,
+    reuses: "runs/search/search-{pop,random}.jsonl",
     description: "architectures pruned by POP and front hypervolume vs trained candidates, search on the SYNTHETIC cohort",
     async build() {
       const st = await syntheticSearchStudy();
