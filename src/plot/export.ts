@@ -76,7 +76,11 @@ export function deterministicSvg(svg: string): string {
   const m = /id="defs-([0-9a-f]{6})"/.exec(svg);
   // Only where it is part of an id (after a word of two letters or more: clip…, legend…, or after
   // `defs-`), never in path data, where a single command letter or a minus sign precedes numbers.
-  return m ? svg.replace(new RegExp(`(?<=[A-Za-z]{2}|defs-)${m[1]}`, "g"), "f1g000") : svg;
+  let out = m ? svg.replace(new RegExp(`(?<=[A-Za-z]{2}|defs-)${m[1]}`, "g"), "f1g000") : svg;
+  // Colour bars draw their gradient with an id of their own (`g3fa2c1-cbt7`), one per colour bar.
+  const gradients = [...new Set([...out.matchAll(/id="g([0-9a-f]{6})-cb/g)].map((x) => x[1]))];
+  gradients.forEach((hex, k) => (out = out.replace(new RegExp(`(?<=[#"]g)${hex}(?=-cb)`, "g"), `f1g${String(k + 1).padStart(3, "0")}`)));
+  return out;
 }
 
 /** Writes `<base>.png` and `<base>.svg`; returns the two paths. */

@@ -43,6 +43,11 @@ test("SVG export is deterministic: plotly's random plot and trace ids are fixed"
   const b = (await renderFigure(fig, "svg")).toString("utf8");
   assert.equal(a, b);
   assert.match(a, /id="defs-f1g000"/);
+  assert.equal(
+    deterministicSvg('<svg><defs id="defs-abcdef"/><linearGradient id="g12ab34-cbt7"/><rect style="fill: url(#g12ab34-cbt7)"/><linearGradient id="g99ff00-cbt9"/></svg>'),
+    '<svg><defs id="defs-f1g000"/><linearGradient id="gf1g001-cbt7"/><rect style="fill: url(#gf1g001-cbt7)"/><linearGradient id="gf1g002-cbt9"/></svg>',
+    "colour-bar gradient ids are fixed too",
+  );
   assert.equal(deterministicSvg('<svg><defs id="defs-123456"/><path d="M123456,1L-123456,2"/><g clip-path="url(#clip123456xy)"/></svg>'), '<svg><defs id="defs-f1g000"/><path d="M123456,1L-123456,2"/><g clip-path="url(#clipf1g000xy)"/></svg>');
 });
 
