@@ -19,7 +19,7 @@ export function spawnCli(children: ChildProcess[], cli: string, args: string[], 
 }
 
 /** Waits until `cond` holds (polled every 25 ms), failing after `ms`. */
-export async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
+export async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);

@@ -173,7 +173,7 @@ test("Redis restarted mid-search: coordinator and workers reconnect and finish; 
   const ws = [worker(q), worker(q)];
   const cfg = searchConfig("redis-restart", { evaluator: { kind: "analytic", delayMs: 300 } });
   const r = start(["search", "--config", cfg, "--queue", q, "--slots", "2"]);
-  await until("2 logged candidates", () => fs.existsSync(logOf("redis-restart")) && records("redis-restart").length >= 2);
+  await until("2 logged candidates", () => fs.existsSync(logOf("redis-restart")) && records("redis-restart").length >= 2, 90_000);
   await redis.restart(1500);
   const { code } = await r.exit;
   assert.equal(code, 0, r.out());
