@@ -48,8 +48,15 @@ export async function awaitJob(o: AwaitJobOptions): Promise<unknown> {
     }
     const state = await j.getState();
     if (state === "completed") {
+      // Read the job again: `j` was fetched before its state, so a job that completed in between
+      // carries no return value yet (BullMQ writes both in one step, so a fresh read has it).
+      const done = await o.queue.getJob(o.id);
+      if (!done || done.returnvalue === null || done.returnvalue === undefined) {
+        await sleep(o.pollMs);
+        continue;
+      }
       o.onPhase?.("done");
-      return j.returnvalue;
+      return done.returnvalue;
     }
     if (state === "failed") {
       o.onPhase?.("failed");

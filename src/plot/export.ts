@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import type { Figure } from "./figure";
 
 /** Chromium flags for a closed network, as root, without a GPU. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -18,7 +18,8 @@ const CHROMIUM_ARGS = [
 let browser: Browser | null = null;
 let page: Page | null = null;
 
-function chromiumPath(): string {
+/** Debian's Chromium (or NASLUNG_CHROMIUM), for playwright-core's `executablePath`. */
+export function chromiumPath(): string {
   const p = process.env.NASLUNG_CHROMIUM ?? "/usr/bin/chromium";
   if (!fs.existsSync(p)) {
     throw new Error(`static figure export needs Chromium at ${p} (run scripts/setup.sh, or set NASLUNG_CHROMIUM)`);

@@ -29,8 +29,10 @@ after(async () => {
 });
 const newQueue = () => `${redis.url}?queue=f${++queueNo}`;
 const start = (args: string[], env: Record<string, string> = {}): Proc => spawnCli(children, cli, args, env);
-const worker = (queue: string, scratch: string, env: Record<string, string> = {}) =>
-  start(["worker", "--queue", queue, "--lock-seconds", "1", "--scratch", scratch], env);
+// A 10 s job lock (a shorter one can expire under a live worker on a loaded machine); the worker
+// that the kill test kills holds 1 s locks, so its fold is retried quickly.
+const worker = (queue: string, scratch: string, env: Record<string, string> = {}, lockSeconds = "10") =>
+  start(["worker", "--queue", queue, "--lock-seconds", lockSeconds, "--scratch", scratch], env);
 /** Fold ids a worker finished, from its log lines. */
 const foldsDoneBy = (p: Proc) => [...p.out().matchAll(/: fold (\d+) done in/g)].map((m) => Number(m[1])).sort();
 
@@ -99,7 +101,7 @@ test("a worker killed -9 mid-fold and the coordinator killed -9: both restarted,
   const scratch = path.join(tmp, "scratch-kill");
   const root = path.join(tmp, "killed");
   // Step 5 is in the second epoch: the first epoch's checkpoint is in the worker's scratch folder.
-  const w1 = worker(q, scratch, { NASLUNG_KILL_AT: "train:step@5" });
+  const w1 = worker(q, scratch, { NASLUNG_KILL_AT: "train:step@5" }, "1");
   const c1 = start(["train", "--config", cfgFile, "--runs", root, "--queue", q]);
   const k = await w1.exit;
   assert.equal(k.signal, "SIGKILL", w1.out());

@@ -57,7 +57,9 @@ const records = (name: string, strategy: "pop" | "random" = "pop"): SearchRecord
 const model = (r: SearchRecord) => ({ id: r.id, proposal: r.proposal, seed: r.seed, params: r.params, flops: r.flops, val: r.val, latency: r.latency, accuracy: r.accuracy });
 
 const start = (args: string[], env: Record<string, string> = {}, cwdCli = cli): Proc => spawnCli(children, cwdCli, args, env);
-const worker = (queue: string, extra: string[] = []) => start(["worker", "--queue", queue, "--lock-seconds", "1", ...extra]);
+// A 10 s job lock: on a loaded 2-core machine a shorter one expires under a live worker and the
+// job is retried needlessly. The kill test uses 1 s for the worker it kills, to retry quickly.
+const worker = (queue: string, extra: string[] = [], lockSeconds = "10") => start(["worker", "--queue", queue, "--lock-seconds", lockSeconds, ...extra]);
 /** Candidate ids a worker finished, from its log lines. */
 const doneBy = (p: Proc) => [...p.out().matchAll(/: (s[\d.-]+) done in/g)].map((m) => m[1]);
 
@@ -123,7 +125,7 @@ test("the same answer: a queue search with 3 jobs in flight on 3 workers writes 
 
 test("a worker killed with kill -9 mid-job: another worker retrains it; the log holds every candidate once", { timeout: 120_000 }, async () => {
   const q = newQueue();
-  const a = worker(q);
+  const a = worker(q, [], "1");
   const b = worker(q);
   const cfg = searchConfig("kill-worker", { evaluator: { kind: "analytic", delayMs: 1500 } });
   const r = start(["search", "--config", cfg, "--queue", q, "--slots", "2"]);

@@ -23,7 +23,7 @@ test("recipes: instant ones first, the ones that train marked; --list says so; a
   assert.ok(firstTrains > 0 && rs.slice(firstTrains).every((r) => r.trains), "every training recipe after every instant one");
   const list = run(["--list"]);
   assert.equal(list.status, 0, list.stderr);
-  assert.match(list.stdout, /^04_ensemble_roc\ttrains\t/m);
+  assert.match(list.stdout, /^04_ensemble_roc\ttrains \(reuses finished runs\/ensemble-study-\{full,quick\}-s0\)\t/m);
   assert.match(list.stdout, /^06_lidc_roc\tinstant\tfrom data\/results\/lidc-benchmark\.json\t/m);
   const bad = run(["--only", "no_such_figure"]);
   assert.notEqual(bad.status, 0);
