@@ -178,7 +178,7 @@ def main():
     ap.add_argument("--steps", type=int, default=10, help="timed training steps (median)")
     ap.add_argument("--infer-steps", type=int, default=20, help="timed inference batches (median)")
     ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2, this machine's cores)")
-    ap.add_argument("--case", nargs="*", help="CONFIG@BATCH (architecture or model-1/model-2), default: the issue's three")
+    ap.add_argument("--case", nargs="*", help="CONFIG@BATCH (architecture or model-1/model-2), default: Model-1 @8, Model-1 @32, config 2 @8")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     # Denormal floats slowed these nets ~30x on this machine; flush them as we do natively.

@@ -11,15 +11,15 @@ function parseCase(spec: string): BenchCase {
 
 /**
  * `naslung bench [--json]`: training and inference throughput on 32^3 inputs with A-Softmax for
- * Model-1 at batch 8 and 32 and reference config 2 at batch 8 (issue "fast CPU"), one JSON line
+ * Model-1 at batch 8 and 32 and reference config 2 at batch 8, one JSON line
  * per case; the stock-kernel figure is ONE training step with the native kernels switched off.
  */
 export function register(program: Command): void {
   program
     .command("bench")
-    .description("training/inference throughput of Model-1 and config 2 on the active backend (issue: fast CPU)")
+    .description("training/inference throughput of Model-1 and config 2 on the active backend: Model-1 at batch 8 and 32, config 2 at batch 8")
     .option("--json", "print one JSON line per case")
-    .option("--case <spec...>", "cases as CONFIG@BATCH (registered name or architecture), default: the issue's three")
+    .option("--case <spec...>", "cases as CONFIG@BATCH (registered name or architecture), default: Model-1 @8, Model-1 @32, config 2 @8")
     .option("--steps <n>", "timed training steps per case (median)", "10")
     .option("--infer-steps <n>", "timed inference batches per case (median)", "20")
     .option("--no-stock", "skip the one-step stock-kernel comparison (~100 s per case at batch 8)")
