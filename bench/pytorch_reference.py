@@ -4,7 +4,8 @@ A-Softmax head, written here from the published definition (Jiang et al. 2021 an
 the reference models/cnn_res.py + net_sphere.py as described in /work/shared/DESIGN.md; the
 reference repository is not vendored), timed on the same cases as `naslung bench`.
 
-Run with Debian's python3-torch (`apt-get install python3-torch`, or `bash scripts/setup.sh
+PyTorch runs at its default OpenMP wait policy (an inherited OMP_WAIT_POLICY is dropped: passive
+waiting slows it ~30% here). Run with Debian's python3-torch (`apt-get install python3-torch`, or `bash scripts/setup.sh
 --with-torch`):
 
     /usr/bin/python3 bench/pytorch_reference.py [--ours ours.jsonl] [--steps 10] [--threads 2]
@@ -16,12 +17,18 @@ ours / PyTorch for training and inference.
 import argparse
 import ast
 import json
+import os
 import resource
 import statistics
 import sys
 import time
 
-import torch
+# PyTorch at its own best settings: OMP_WAIT_POLICY=passive (which our test runner and notebook
+# kernel set for our own process) slows its OpenMP by ~30% on these nets. libgomp reads the
+# variable when torch loads, so it is dropped before the import.
+_inherited_wait_policy = os.environ.pop("OMP_WAIT_POLICY", None)
+
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -183,6 +190,9 @@ def main():
     torch.set_num_threads(a.threads)
     # Denormal floats slowed these nets ~30x on this machine; flush them as we do natively.
     torch.set_flush_denormal(True)
+    if _inherited_wait_policy is not None:
+        print(f"pytorch_reference: ignoring OMP_WAIT_POLICY={_inherited_wait_policy} (PyTorch runs at its default policy)", file=sys.stderr)
+    print(f"pytorch_reference: torch {torch.__version__}, {a.threads} threads, flush-denormal on, default OpenMP wait policy", file=sys.stderr)
     cases = CASES
     if a.case:
         cases = []
