@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Figure } from "../figure";
 import type { FigureRecipe } from "../registry";
 import { quickMode, repoRoot, retrainMode, runsRoot } from "../../util/provenance";
 import { rankStudyFigure } from "../rankStudy";
@@ -96,7 +97,19 @@ export function syntheticSearchStudy(opts: { onRecord?: (r: SearchRecord, st: Se
   return synthetic;
 }
 
-const syntheticConfig = (s: SyntheticSearchStudy) => ({ config: s.configFile, quick: quickMode(), space: s.config.space, budget: s.config.budget, evaluator: s.config.evaluator });
+/** A figure of notebook 02's synthetic search (`syntheticSearchStudy`), drawn by `draw`. */
+function syntheticRecipe(name: string, description: string, draw: (st: SyntheticSearchStudy) => Figure): FigureRecipe {
+  return {
+    name,
+    trains: true,
+    reuses: "runs/search/search-{pop,random}.jsonl",
+    description,
+    async build() {
+      const st = await syntheticSearchStudy();
+      return { figure: draw(st), config: { config: st.configFile, quick: quickMode(), space: st.config.space, budget: st.config.budget, evaluator: st.config.evaluator }, seed: st.config.seed };
+    },
+  };
+}
 
 /** Figures of the architecture search that regenerate in seconds (no network is trained). */
 export const recipes: FigureRecipe[] = [
@@ -154,42 +167,15 @@ export const recipes: FigureRecipe[] = [
       return { figure: rankStudyFigure(r), config: { results: path.relative(repoRoot, file), resultsCommit: r.gitCommit }, seed: r.config.seed };
     },
   },
-  {
-    name: "02_search_synthetic_front_growth",
-    trains: true,
-    reuses: "runs/search/search-{pop,random}.jsonl",
-    description: "POP on the SYNTHETIC cohort (scaled-down search, configs/search.json): validation AUC vs batch-1 latency, the front after each quarter of the search",
-    async build() {
-      const st = await syntheticSearchStudy();
-      return { figure: frontGrowthFigure(st.pop.records, { title: "POP on the SYNTHETIC cohort: the front growing" }), config: syntheticConfig(st), seed: st.config.seed };
-    },
-  },
-  {
-    name: "02_search_synthetic_fronts",
-    trains: true,
-    reuses: "runs/search/search-{pop,random}.jsonl",
-    description: "POP vs random search on the SYNTHETIC cohort with the same budget: every trained candidate and both fronts",
-    async build() {
-      const st = await syntheticSearchStudy();
-      return {
-        figure: searchFrontFigure([{ name: "pop", records: st.pop.records }, { name: "random", records: st.random.records }], "SYNTHETIC cohort: POP vs random search (same budget)"),
-        config: syntheticConfig(st),
-        seed: st.config.seed,
-      };
-    },
-  },
-  {
-    name: "02_search_synthetic_pruning",
-    trains: true,
-    reuses: "runs/search/search-{pop,random}.jsonl",
-    description: "architectures pruned by POP and front hypervolume vs trained candidates, search on the SYNTHETIC cohort",
-    async build() {
-      const st = await syntheticSearchStudy();
-      return {
-        figure: pruningFigure([{ name: "pop", steps: st.steps.pop }, { name: "random", steps: st.steps.random }], "SYNTHETIC cohort: pruned architectures and front hypervolume"),
-        config: syntheticConfig(st),
-        seed: st.config.seed,
-      };
-    },
-  },
+  syntheticRecipe(
+    "02_search_synthetic_front_growth",
+    "POP on the SYNTHETIC cohort (scaled-down search, configs/search.json): validation AUC vs batch-1 latency, the front after each quarter of the search",
+    (st) => frontGrowthFigure(st.pop.records, { title: "POP on the SYNTHETIC cohort: the front growing" }),
+  ),
+  syntheticRecipe("02_search_synthetic_fronts", "POP vs random search on the SYNTHETIC cohort with the same budget: every trained candidate and both fronts", (st) =>
+    searchFrontFigure([{ name: "pop", records: st.pop.records }, { name: "random", records: st.random.records }], "SYNTHETIC cohort: POP vs random search (same budget)"),
+  ),
+  syntheticRecipe("02_search_synthetic_pruning", "architectures pruned by POP and front hypervolume vs trained candidates, search on the SYNTHETIC cohort", (st) =>
+    pruningFigure([{ name: "pop", steps: st.steps.pop }, { name: "random", steps: st.steps.random }], "SYNTHETIC cohort: pruned architectures and front hypervolume"),
+  ),
 ];
