@@ -137,15 +137,38 @@ export function loadEnsemble(p: string): LoadedEnsemble {
   }
   const spec = parseEnsembleSpec(raw, file);
   const dir = path.dirname(file);
+  const weights = spec.members.map((m, i) => {
+    const wfile = path.join(dir, m.file);
+    if (!fs.existsSync(wfile)) throw new Error(`${file}: key \`members[${i}].file\`: ${m.file} not found`);
+    const bytes = fs.readFileSync(wfile);
+    return { file: wfile, bytes, sha256: sha256(bytes) };
+  });
+  return { spec, dir, members: buildEnsembleMembers(spec, file, weights) };
+}
+
+/** A member's weights file as read by the caller: its name for errors, its bytes and their SHA-256. */
+export interface MemberWeights {
+  file: string;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/**
+ * Builds the members of a parsed ensemble from their weights (one per member, in order), with
+ * no file system: `loadEnsemble` and the browser page (which hashes with WebCrypto) share it.
+ * Checks each file's SHA-256 against the manifest, that what the manifest says of the weights
+ * (input scaling, epoch, parameter count) agrees with them, and that they fit the architecture;
+ * errors name `file` (the manifest) and the key, or the weights file.
+ */
+export function buildEnsembleMembers(spec: PretrainedEnsemble, file: string, weights: MemberWeights[]): TrainableNet[] {
+  if (weights.length !== spec.members.length) throw new Error(`${file}: ${spec.members.length} members but ${weights.length} weights files given`);
   const members: TrainableNet[] = [];
   try {
     spec.members.forEach((m, i) => {
       const key = (k: string) => `${file}: key \`members[${i}].${k}\``;
-      const wfile = path.join(dir, m.file);
-      if (!fs.existsSync(wfile)) throw new Error(`${key("file")}: ${m.file} not found`);
-      const bytes = fs.readFileSync(wfile);
-      if (sha256(bytes) !== m.sha256) throw new Error(`${wfile}: SHA-256 mismatch (corrupt or replaced weights)`);
-      const ck = decodeCheckpoint(bytes, wfile);
+      const w = weights[i];
+      if (w.sha256 !== m.sha256) throw new Error(`${w.file}: SHA-256 mismatch (corrupt or replaced weights)`);
+      const ck = decodeCheckpoint(w.bytes, w.file);
       // The weights file is authentic (its hash matched): what the manifest says about it must
       // agree with what it records, or the member would be scored with the wrong input scaling.
       if (JSON.stringify(ck.state.inputNorm) !== JSON.stringify(m.inputNorm)) {
@@ -157,7 +180,7 @@ export function loadEnsemble(p: string): LoadedEnsemble {
       try {
         net.setWeights(ck.weights, true);
       } catch (e) {
-        throw new Error(`${wfile}: weights do not fit ${m.arch} (${(e as Error).message})`);
+        throw new Error(`${w.file}: weights do not fit ${m.arch} (${(e as Error).message})`);
       }
       if (m.params !== undefined && m.params !== net.paramCount()) throw new Error(`${key("params")}: ${m.params}, but ${m.arch} has ${net.paramCount()} parameters`);
       setInputNorm(net, m.inputNorm);
@@ -166,7 +189,7 @@ export function loadEnsemble(p: string): LoadedEnsemble {
     for (const n of members) n.dispose();
     throw e;
   }
-  return { spec, dir, members };
+  return members;
 }
 
 /** Each member's P(malignant) for each sample: memberProbs[m][i]. */
@@ -187,6 +210,25 @@ export function ensembleScores(spec: Pick<PretrainedEnsemble, "vote" | "threshol
     out[i] = s / memberProbs.length;
   }
   return out;
+}
+
+/** One nodule's scores: each member's P(malignant) and the ensemble's score. */
+export interface CubeScore {
+  members: Array<{ name: string; probability: number }>;
+  ensemble: number;
+}
+
+/**
+ * Scores one protocol cube (32^3, values in [0, 1]) with a loaded ensemble: what `naslung
+ * predict` prints and what the browser page shows, from the same code.
+ */
+export function scoreCube(e: LoadedEnsemble, cube: Float32Array, size = 32): CubeScore {
+  const sample: NoduleSample = { id: "cube", label: 0, group: "cube", fold: 0, size, crop: cube, meta: {} };
+  const probs = memberProbabilities(e, [sample]);
+  return {
+    members: e.spec.members.map((m, i) => ({ name: m.name, probability: probs[i][0] })),
+    ensemble: ensembleScores(e.spec, probs)[0],
+  };
 }
 
 /** Frees the members' tensors. */

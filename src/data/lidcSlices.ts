@@ -13,19 +13,18 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { decode } from "fast-png";
 import { cellNumber, cellString, columnIndex, readCsv } from "../io/csv";
 import { repoRoot, sharedDataDir } from "../util/provenance";
 import type { NoduleDataset, NoduleSample } from "./sample";
 import { readSampleCache, writeSampleCache } from "./sampleCache";
+import { LIDC_SLICES_CUBE, nonZeroBBox, placeInCube, SliceStack, sliceStackFromPngs } from "./lidcCube";
+
+export { LIDC_SLICE_PX, LIDC_SLICES_CUBE, nonZeroBBox, placeInCube, sliceStackFromPngs } from "./lidcCube";
+export type { SliceStack } from "./lidcCube";
 
 /** Bump when the decoding or placement changes: it invalidates every cache of this loader. */
 export const LIDC_SLICES_LOADER_VERSION = 1;
 
-/** Edge of the cube the protocol places readings in. */
-export const LIDC_SLICES_CUBE = 32;
-/** Edge of the protocol's slices in pixels (PROTOCOL.md: every reading is a stack of 64x64 PNGs). */
-export const LIDC_SLICE_PX = 64;
 /** Number of exam-grouped folds of the protocol. */
 export const LIDC_SLICES_FOLDS = 5;
 const CLASS_DIRS: Array<[string, 0 | 1]> = [
@@ -44,111 +43,13 @@ export function lidcSliceFold(examId: string, folds = LIDC_SLICES_FOLDS): number
   return parseInt(h.slice(0, 8), 16) % folds;
 }
 
-/** A reading's raw slice stack: shape [slices, rows, cols], 8-bit values, z-major. */
-export interface SliceStack {
-  data: Uint8Array;
-  shape: [number, number, number];
-}
-
-/** Sorted numeric slice files of a reading folder (`0.png, 1.png, ..., 10.png`); checks they run 0..n-1. */
-function sliceFiles(readingDir: string): string[] {
-  const names = fs.readdirSync(readingDir).filter((f) => f.toLowerCase().endsWith(".png"));
-  if (names.length === 0) throw new Error(`${readingDir}: no PNG slices`);
-  const nums = names.map((f) => {
-    const m = /^(\d+)\.png$/i.exec(f);
-    if (!m) throw new Error(`${path.join(readingDir, f)}: slice file name is not <k>.png`);
-    return Number(m[1]);
-  });
-  const order = nums.map((n, i) => [n, i]).sort((a, b) => a[0] - b[0]);
-  order.forEach(([n], k) => {
-    if (n !== k) throw new Error(`${readingDir}: slices are not numbered 0..${names.length - 1} (missing ${k}.png)`);
-  });
-  return order.map(([, i]) => path.join(readingDir, names[i]));
-}
-
-/** Decodes one 8-bit grayscale PNG slice (grey+alpha keeps the grey channel). */
-function decodeSlice(file: string): { data: Uint8Array; width: number; height: number } {
-  let png;
-  try {
-    png = decode(fs.readFileSync(file));
-  } catch (e) {
-    throw new Error(`${file}: cannot decode PNG (${(e as Error).message})`);
-  }
-  if (png.palette) throw new Error(`${file}: palette PNG not supported (expected 8-bit grayscale)`);
-  if (png.depth !== 8) throw new Error(`${file}: bit depth ${png.depth} (expected 8-bit grayscale)`);
-  if (png.channels !== 1 && png.channels !== 2)
-    throw new Error(`${file}: ${png.channels} channels (expected 8-bit grayscale; colour slices are not part of the protocol)`);
-  const n = png.width * png.height;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = png.data[i * png.channels];
-  return { data: out, width: png.width, height: png.height };
-}
-
 /** Reads a reading folder's slices in numeric order as one stack (PROTOCOL.md "Volume"). */
 export function readSliceStack(readingDir: string): SliceStack {
-  const files = sliceFiles(readingDir);
-  const slices = files.map(decodeSlice);
-  const { width, height } = slices[0];
-  // Off-protocol geometry would be placed and scored as if it were a 64 px reading: a number that
-  // looks right but means nothing. Refuse it.
-  if (width !== LIDC_SLICE_PX || height !== LIDC_SLICE_PX) {
-    throw new Error(`${files[0]}: slice is ${width}x${height} px; the protocol's readings are ${LIDC_SLICE_PX}x${LIDC_SLICE_PX} px slices of one nodule (PROTOCOL.md); resample the reading first`);
-  }
-  slices.forEach((s, k) => {
-    if (s.width !== width || s.height !== height)
-      throw new Error(`${files[k]}: slice is ${s.width}x${s.height}, ${files[0]} is ${width}x${height}`);
-  });
-  const data = new Uint8Array(slices.length * width * height);
-  slices.forEach((s, k) => data.set(s.data, k * width * height));
-  return { data, shape: [slices.length, height, width] };
-}
-
-/** Bounding box of the non-zero voxels as [zmin, zmax, ymin, ymax, xmin, xmax], or null if all zero. */
-export function nonZeroBBox(stack: SliceStack): [number, number, number, number, number, number] | null {
-  const [nz, ny, nx] = stack.shape;
-  const b = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++)
-        if (stack.data[(z * ny + y) * nx + x] !== 0) {
-          if (z < b[0]) b[0] = z;
-          if (z > b[1]) b[1] = z;
-          if (y < b[2]) b[2] = y;
-          if (y > b[3]) b[3] = y;
-          if (x < b[4]) b[4] = x;
-          if (x > b[5]) b[5] = x;
-        }
-  return b[0] === Infinity ? null : (b as [number, number, number, number, number, number]);
-}
-
-/**
- * Places a stack in a size^3 cube (PROTOCOL.md "Cube"): the bbox centre `(min+max)//2` of the
- * non-zero voxels goes to voxel (size/2, size/2, size/2); outside the source is 0; values / 255.
- * Source voxels more than size/2 from that centre are cut: 35 of the 697 readings (up to 43
- * slices or 64 px across) do not fit the 32^3 cube, as in the protocol.
- */
-export function placeInCube(stack: SliceStack, size = LIDC_SLICES_CUBE): { cube: Float32Array; centre: [number, number, number] } {
-  const bb = nonZeroBBox(stack);
-  if (!bb) throw new Error("placeInCube: the reading has no non-zero voxel");
-  const c: [number, number, number] = [Math.floor((bb[0] + bb[1]) / 2), Math.floor((bb[2] + bb[3]) / 2), Math.floor((bb[4] + bb[5]) / 2)];
-  const [nz, ny, nx] = stack.shape;
-  const h = Math.floor(size / 2);
-  const cube = new Float32Array(size * size * size);
-  for (let z = 0; z < size; z++) {
-    const sz = z - h + c[0];
-    if (sz < 0 || sz >= nz) continue;
-    for (let y = 0; y < size; y++) {
-      const sy = y - h + c[1];
-      if (sy < 0 || sy >= ny) continue;
-      const src = (sz * ny + sy) * nx;
-      const dst = (z * size + y) * size;
-      for (let x = 0; x < size; x++) {
-        const sx = x - h + c[2];
-        if (sx >= 0 && sx < nx) cube[dst + x] = stack.data[src + sx] / 255;
-      }
-    }
-  }
-  return { cube, centre: c };
+  const names = fs.readdirSync(readingDir).filter((f) => f.toLowerCase().endsWith(".png"));
+  return sliceStackFromPngs(
+    names.map((name) => ({ name, bytes: fs.readFileSync(path.join(readingDir, name)) })),
+    readingDir,
+  );
 }
 
 /** The radiomics table (one row per reading), for the baselines. */

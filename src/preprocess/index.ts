@@ -4,3 +4,4 @@ export * from "./resample";
 export * from "./lungMask";
 export * from "./crop";
 export * from "./prepare";
+export * from "./clickReading";

@@ -82,14 +82,6 @@ export interface LoadedSeries {
  * orthogonal grid and only reported. Enhanced multi-frame CT objects are not assembled.
  */
 export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSeries {
-  const lenient = opts.lenient ?? false;
-  const problems: SeriesProblem[] = [];
-  const skipped: SkippedFile[] = [];
-  const problem = (code: SeriesErrorCode, message: string, files: string[]) => {
-    problems.push({ code, message, files });
-    for (const file of files) skipped.push({ file, code, reason: message });
-  };
-
   let names: string[];
   try {
     names = fs
@@ -101,19 +93,41 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     throw new SeriesError(dir, [{ code: "empty", message: `cannot list folder: ${(e as Error).message}`, files: [] }]);
   }
 
+  return assembleSeries(
+    dir,
+    names.map((n) => path.join(dir, n)),
+    (file) => readDicom(file, opts),
+    opts,
+  );
+}
+
+/**
+ * The series logic of {@link loadSeries} on files the caller reads (`read(file)` returns the
+ * parsed image; `files` sorted, named as errors and reports should name them; `dir` labels the
+ * series in errors): the browser page
+ * passes dropped files' bytes to `readDicom` here, so a series loads the same there as on disk.
+ */
+export function assembleSeries(dir: string, files: string[], read: (file: string) => DicomImage, opts: LoadSeriesOptions = {}): LoadedSeries {
+  const lenient = opts.lenient ?? false;
+  const problems: SeriesProblem[] = [];
+  const skipped: SkippedFile[] = [];
+  const problem = (code: SeriesErrorCode, message: string, files: string[]) => {
+    problems.push({ code, message, files });
+    for (const file of files) skipped.push({ file, code, reason: message });
+  };
+
   // 1. Read every header; pixel data stays undecoded until the geometry is settled.
   const images: DicomImage[] = [];
   const noPixels: DicomImage[] = [];
-  for (const n of names) {
-    const file = path.join(dir, n);
+  for (const file of files) {
     try {
-      const img = readDicom(file, opts);
+      const img = read(file);
       if (!img.hasPixelData) noPixels.push(img);
       else images.push(img);
     } catch (e) {
       // A file named *.dcm claims to be DICOM: empty or undecodable, it is a damaged slice (a
       // problem, fatal in strict mode), not an unrelated file to pass over.
-      if (e instanceof DicomError && e.code === "not-dicom" && /\.dcm$/i.test(n)) problem("unreadable-file", `${e.message} (named *.dcm)`, [file]);
+      if (e instanceof DicomError && e.code === "not-dicom" && /\.dcm$/i.test(file)) problem("unreadable-file", `${e.message} (named *.dcm)`, [file]);
       else if (e instanceof DicomError && e.code === "not-dicom") skipped.push({ file, code: "not-dicom", reason: e.reason });
       else if (e instanceof DicomError) problem("unreadable-file", e.message, [file]);
       else throw e;
@@ -201,7 +215,7 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     return false;
   });
   if (dups.length) {
-    problem("duplicate-slice", `${dups.length} slice(s) share a position with another slice (e.g. ${path.basename(dups[0].img.file)} at ${dups[0].loc.toFixed(3)} mm)`, dups.map((d) => d.img.file));
+    problem("duplicate-slice", `${dups.length} slice(s) share a position with another slice (e.g. ${baseName(dups[0].img.file)} at ${dups[0].loc.toFixed(3)} mm)`, dups.map((d) => d.img.file));
   }
   const p0 = ordered[0].img.imagePositionPatient!;
   const inPlaneOffset = (s: { img: DicomImage }) => {
@@ -232,7 +246,7 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     const code: SeriesErrorCode = gaps.length ? "gap" : "uneven-spacing";
     const where = badSteps
       .slice(0, 3)
-      .map(({ d, i }) => `${d.toFixed(3)} mm between ${path.basename(ordered[i].img.file)} and ${path.basename(ordered[i + 1].img.file)}`)
+      .map(({ d, i }) => `${d.toFixed(3)} mm between ${baseName(ordered[i].img.file)} and ${baseName(ordered[i + 1].img.file)}`)
       .join("; ");
     const msg = gaps.length
       ? `${gaps.length} gap(s) in slice positions (median step ${dz.toFixed(3)} mm): ${where}`
@@ -297,7 +311,7 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     modality: ref.modality,
     seriesDescription: ref.seriesDescription,
     transferSyntaxes: [...new Set(loaded.map((s) => s.img.transferSyntax))],
-    filesSeen: names.length,
+    filesSeen: files.length,
     slicesLoaded: loaded.length,
     problems,
     skipped,
@@ -307,6 +321,11 @@ export function loadSeries(dir: string, opts: LoadSeriesOptions = {}): LoadedSer
     sliceThickness: ref.sliceThickness,
   };
   return { volume, report, slices };
+}
+
+/** The last component of a path (POSIX or Windows separators), without node's path module. */
+function baseName(p: string): string {
+  return p.slice(Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\")) + 1);
 }
 
 function isFileTarget(p: string): boolean {
