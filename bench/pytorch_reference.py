@@ -12,7 +12,8 @@ waiting slows it ~30% here). Run with Debian's python3-torch (`apt-get install p
 
 It prints one JSON line per case in the `naslung bench --json` shape (backend "pytorch-<ver>",
 stockTrainSamplesPerSec null) and, with --ours (the output of `naslung bench --json`), the ratios
-ours / PyTorch for training and inference.
+ours / PyTorch for training and inference; its settings go to stderr as one
+"pytorch_reference: settings:" line. `naslung bench --vs-pytorch` runs it interleaved with ours.
 """
 import argparse
 import ast
@@ -192,7 +193,16 @@ def main():
     torch.set_flush_denormal(True)
     if _inherited_wait_policy is not None:
         print(f"pytorch_reference: ignoring OMP_WAIT_POLICY={_inherited_wait_policy} (PyTorch runs at its default policy)", file=sys.stderr)
-    print(f"pytorch_reference: torch {torch.__version__}, {a.threads} threads, flush-denormal on, default OpenMP wait policy", file=sys.stderr)
+    # One line with every setting that affects speed; `naslung bench --vs-pytorch` prints it beside
+    # the figures. Channels-last (torch.channels_last_3d) and torch.jit trace/script + freeze (and
+    # optimize_for_inference) were measured on these nets and were not faster, so it runs eager
+    # on contiguous NCDHW tensors (see bench/README.md).
+    print(
+        f"pytorch_reference: settings: torch {torch.__version__}, {torch.get_num_threads()} intra-op threads"
+        f" ({torch.get_num_interop_threads()} inter-op), oneDNN (mkldnn) {'on' if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled else 'off'},"
+        f" flush-denormal on, default OpenMP wait policy, eager mode, contiguous NCDHW tensors, inference under torch.no_grad",
+        file=sys.stderr,
+    )
     cases = CASES
     if a.case:
         cases = []

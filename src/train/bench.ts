@@ -5,6 +5,7 @@ import { aSoftmaxLoss } from "../losses/aSoftmax";
 import { createRng } from "../util/rng";
 import { setNativeKernelsEnabled, nativeKernelsEnabled } from "../backend/nativeKernels";
 import { loadAddon } from "../backend/native/addon";
+import { BackendInfo, describeBackend } from "../backend/select";
 
 /** One benchmark case: a registered model name or architecture string, and a batch size. */
 export interface BenchCase {
@@ -31,6 +32,10 @@ export interface BenchResult {
   stockTrainSamplesPerSec: number | null;
   /** Peak resident set size of the process so far (ru_maxrss), MB. */
   peakRssMB: number;
+  /** tfjs tensors alive (tf.memory().numTensors) right after the timed training steps. */
+  numTensorsAfterTrain: number;
+  /** tfjs tensors alive right after the timed inference batches: equal to the above unless inference leaks. */
+  numTensorsAfterInfer: number;
 }
 
 /** A model with fixed random inputs and a momentum-SGD A-Softmax training step on them. */
@@ -86,6 +91,24 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** How `naslung bench` starts the stderr line describing its settings (read by `bench --vs-pytorch`). */
+export const BENCH_SETTINGS_PREFIX = "naslung bench settings:";
+
+/**
+ * Our side's settings in one line: the backend, the native kernels' OpenMP threads and oneDNN
+ * version, and the OpenMP wait policy. `inheritedWaitPolicy` is OMP_WAIT_POLICY as the process
+ * got it, before the addon set its own default (passive) where it was unset.
+ */
+export function describeBenchSettings(b: BackendInfo, inheritedWaitPolicy: string | undefined): string {
+  const parts = [describeBackend(b).replace(/^naslung: /, "")];
+  if (b.native.ok) parts.push(`${b.native.threads} kernel threads`, `oneDNN ${b.native.dnnl}`);
+  const policy = process.env.OMP_WAIT_POLICY;
+  if (!b.native.ok) parts.push(`OMP_WAIT_POLICY ${inheritedWaitPolicy ?? "unset"}`);
+  else if (inheritedWaitPolicy === undefined) parts.push(`OpenMP wait policy ${policy ?? "default"} (the addon's default: OMP_WAIT_POLICY was unset)`);
+  else parts.push(`OpenMP wait policy ${inheritedWaitPolicy} (inherited OMP_WAIT_POLICY)`);
+  return parts.join(", ");
+}
+
 /** Median seconds of `reps` timed calls after `warmup` untimed ones. */
 export function timeMedian(fn: () => void, reps: number, warmup = 1): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -125,7 +148,9 @@ export function runBenchCase(c: BenchCase, o: BenchOptions): BenchResult {
   const h = createBenchHarness(c, o.seed ?? 0);
   try {
     const train = timeMedian(() => h.trainStep(), o.trainSteps ?? 10, 2);
+    const numTensorsAfterTrain = tf.memory().numTensors;
     const infer = timeMedian(() => h.inferStep(), o.inferSteps ?? 20, 2);
+    const numTensorsAfterInfer = tf.memory().numTensors;
     let stock: number | null = null;
     if ((o.stock ?? true) && nativeKernelsEnabled()) {
       setNativeKernelsEnabled(false);
@@ -144,6 +169,8 @@ export function runBenchCase(c: BenchCase, o: BenchOptions): BenchResult {
       inferSamplesPerSec: round(c.batch / infer),
       stockTrainSamplesPerSec: stock === null ? null : round(stock, 4),
       peakRssMB: peakRssMB(),
+      numTensorsAfterTrain,
+      numTensorsAfterInfer,
     };
     return r;
   } finally {
