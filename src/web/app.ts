@@ -29,7 +29,7 @@ interface PageState {
   lastScore?: CubeScore;
   errors: number;
   /** Milliseconds since navigation: ensemble fetched, backend chosen (ensemble built and checked on it). */
-  timings: { fetchedMs?: number; backendMs?: number };
+  timings: { fetchedMs?: number; backendMs?: number; filesMs?: number };
 }
 declare global {
   interface Window {
@@ -217,6 +217,7 @@ async function run(task: () => Promise<void>): Promise<void> {
 async function handleFiles(files: DroppedFile[]): Promise<void> {
   await run(async () => {
     if (!ensemble) throw new Error("the model is still loading; drop the files again in a moment");
+    state.timings.filesMs = performance.now();
     setStatus(`Reading ${files.length} file(s) ...`);
     await tf.nextFrame();
     const input = readDroppedFiles(files);

@@ -38,6 +38,18 @@ export function readDroppedFiles(files: DroppedFile[]): DroppedInput {
   }
   const byName = new Map(files.map((f) => [f.name, f.bytes]));
   const names = [...byName.keys()].sort();
+  // Not one file reads as DICOM: say what each is, rather than "no DICOM image files".
+  const unreadable = names.map((n) => {
+    try {
+      readDicom(byName.get(n)!, { name: n });
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+  if (unreadable.every((m) => m !== null)) {
+    throw new Error(`${unreadable.slice(0, 3).join("; ")}${names.length > 3 ? `; and ${names.length - 3} more` : ""}. The page takes one reading's PNG slices (0.png, 1.png, ...) or a DICOM series.`);
+  }
   const series = assembleSeries(where, names, (n) => readDicom(byName.get(n)!, { name: n }));
   return { kind: "dicom", where, series };
 }
