@@ -71,9 +71,11 @@ async function openPage(query = ""): Promise<{ page: Page; errors: string[]; loa
   return { page, errors, loadedAt };
 }
 
-/** Waits for the n-th score (or an error) after files were given. */
-async function waitForScore(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((k) => window.naslung.scores >= k || !document.getElementById("error")!.hidden, n, { timeout: 120_000 });
+/** Does `action` (giving the page files or a click) and waits for the next score; fails on a page error instead. */
+async function scoreAfter(page: Page, action: () => Promise<void>): Promise<void> {
+  const before = await page.evaluate(() => ({ scores: window.naslung.scores, errors: window.naslung.errors }));
+  await action();
+  await page.waitForFunction((b) => window.naslung.scores > b.scores || window.naslung.errors > b.errors, before, { timeout: 120_000 });
   assert.equal(await page.isHidden("#error"), true, `page error: ${await page.textContent("#error")}`);
 }
 
@@ -121,8 +123,8 @@ test("the page scores real LIDC readings as `naslung predict` does (1e-4), draws
   let n = 0;
   for (const cls of ["maligno", "benigno"]) {
     const dir = firstReading(cls);
-    await page.setInputFiles("#files", filesOf(dir));
-    await waitForScore(page, ++n);
+    await scoreAfter(page, () => page.setInputFiles("#files", filesOf(dir)));
+    n++;
     if (n === 1) {
       // The page's own clock (ms since navigation started): the score is on screen at lastScoreMs,
       // before the explainers run. The test's clock also counts the file transfer and the explainers.
@@ -158,15 +160,14 @@ test("a CT series plus a click on the nodule scores as `naslung predict --dicom 
   await page.fill("#series-slice", String(voxel[0]));
   const box = (await page.locator("#series-canvas").boundingBox())!;
   // The centre of pixel (row, column) on the displayed canvas (512 x 512 image shown at box size).
-  await page.mouse.click(box.x + ((voxel[2] + 0.5) / 512) * box.width, box.y + ((voxel[1] + 0.5) / 512) * box.height);
-  await waitForScore(page, 1);
+  await scoreAfter(page, () => page.mouse.click(box.x + ((voxel[2] + 0.5) / 512) * box.width, box.y + ((voxel[1] + 0.5) / 512) * box.height));
   assert.match((await page.textContent("#input-label")) ?? "", /voxel \[17, 302, 199\]/);
   assertSameScores(await shownScores(page), cliScores(["--dicom", series, "--voxel", voxel.join(",")]), "DICOM click");
   assert.equal(await page.isVisible("#caveat"), true, "a clicked series is marked as threshold-segmented");
   assert.deepEqual(errors, [], "no console errors");
 });
 
-test("a corrupt or unrelated file gets a visible error naming it, and the page keeps working (on the wasm backend, same scores)", { timeout: 300_000 }, async () => {
+test("a corrupt or unrelated file gets a visible error naming it, and the page keeps working: a reading folder then scores (on the wasm backend, same numbers)", { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage("?backend=wasm");
   assert.equal(await page.textContent("#backend"), "wasm");
   const corrupt = path.join(scratch, "0.png");
@@ -179,10 +180,11 @@ test("a corrupt or unrelated file gets a visible error naming it, and the page k
   await page.setInputFiles("#files", [unrelated]);
   await page.waitForFunction(() => /notes\.txt/.test(document.getElementById("error")!.textContent ?? ""));
   assert.match((await page.textContent("#error")) ?? "", /notes\.txt.*not a DICOM file/);
+  // A reading given as its folder (the folder picker: names arrive as <folder>/<k>.png).
   const dir = firstReading("maligno");
-  await page.setInputFiles("#files", filesOf(dir));
-  await waitForScore(page, 1);
+  await scoreAfter(page, () => page.setInputFiles("#folder", dir));
   assert.equal(await page.isHidden("#error"), true, "the error is cleared by the next good input");
+  assert.match((await page.textContent("#input-label")) ?? "", new RegExp(`^${path.basename(dir)} \\(\\d+ slices\\)`), "the reading is named by its folder");
   assertSameScores(await shownScores(page), cliScores(["--reading", dir]), "after errors");
   assert.deepEqual(errors, [], "errors are shown on the page, not thrown into the console");
 });
