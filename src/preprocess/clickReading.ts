@@ -54,6 +54,12 @@ export function readingFromClick(hu: Volume, voxel: [number, number, number], op
     throw new Error(`click at voxel [${voxel.join(", ")}] (z, y, x) is outside the series (${nz} x ${ny} x ${nx})`);
   }
   const at = (z: number, y: number, x: number) => hu.data[(z * ny + y) * nx + x];
+  // The box: 64 x 64 pixels around the click (clamped to the image), +-halfDepth slices.
+  const px = LIDC_SLICE_PX;
+  const y0 = Math.min(Math.max(0, v[1] - px / 2), Math.max(0, ny - px));
+  const x0 = Math.min(Math.max(0, v[2] - px / 2), Math.max(0, nx - px));
+  const z0 = Math.max(0, v[0] - halfDepth), z1 = Math.min(nz - 1, v[0] + halfDepth);
+  const inBox = (z: number, y: number, x: number) => z >= z0 && z <= z1 && y >= y0 && y < Math.min(ny, y0 + px) && x >= x0 && x < Math.min(nx, x0 + px);
   // The seed: the click, or the tissue voxel nearest to it.
   let seed: [number, number, number] | null = at(...v) > threshold ? v : null;
   if (!seed) {
@@ -62,7 +68,8 @@ export function readingFromClick(hu: Volume, voxel: [number, number, number], op
       for (let dy = -radius; dy <= radius; dy++)
         for (let dx = -radius; dx <= radius; dx++) {
           const z = v[0] + dz, y = v[1] + dy, x = v[2] + dx;
-          if (z < 0 || z >= nz || y < 0 || y >= ny || x < 0 || x >= nx || at(z, y, x) <= threshold) continue;
+          // Inside the box only: a seed outside it could not grow a region in it.
+          if (!inBox(z, y, x) || at(z, y, x) <= threshold) continue;
           const d = dz * dz + dy * dy + dx * dx;
           if (d < best) {
             best = d;
@@ -73,12 +80,6 @@ export function readingFromClick(hu: Volume, voxel: [number, number, number], op
   if (!seed) {
     throw new Error(`no tissue above ${threshold} HU within ${radius} voxels of the click at voxel [${v.join(", ")}] (z, y, x): click on the nodule itself`);
   }
-  // The box: 64 x 64 pixels around the click (clamped to the image), +-halfDepth slices.
-  const px = LIDC_SLICE_PX;
-  const y0 = Math.min(Math.max(0, v[1] - px / 2), Math.max(0, ny - px));
-  const x0 = Math.min(Math.max(0, v[2] - px / 2), Math.max(0, nx - px));
-  const z0 = Math.max(0, v[0] - halfDepth), z1 = Math.min(nz - 1, v[0] + halfDepth);
-  const inBox = (z: number, y: number, x: number) => z >= z0 && z <= z1 && y >= y0 && y < Math.min(ny, y0 + px) && x >= x0 && x < Math.min(nx, x0 + px);
   const depth = z1 - z0 + 1;
   const mask = new Uint8Array(depth * px * px);
   const idx = (z: number, y: number, x: number) => ((z - z0) * px + (y - y0)) * px + (x - x0);

@@ -29,6 +29,7 @@ export function register(program: Command): void {
     .action(async (o: { model: string; reading?: string; dicom?: string; voxel?: string }) => {
       if (!!o.reading === !!o.dicom) throw new Error("predict: give exactly one of --reading <folder> or --dicom <folder>");
       if (o.dicom && !o.voxel) throw new Error("predict: --dicom needs --voxel z,y,x (the nodule centre)");
+      const voxel = o.voxel ? parseVoxel(o.voxel) : null; // checked before the series is loaded
       await initBackend({ quiet: true });
       let input: Record<string, unknown>;
       let stack;
@@ -37,9 +38,9 @@ export function register(program: Command): void {
         input = { reading: o.reading, slices: stack.shape[0] };
       } else {
         const series = loadSeries(o.dicom!);
-        const r = readingFromClick(series.volume, parseVoxel(o.voxel!));
+        const r = readingFromClick(series.volume, voxel!);
         stack = r.stack;
-        input = { dicom: o.dicom, voxel: parseVoxel(o.voxel!), seed: r.seed, slices: stack.shape[0], voxels: r.voxels, extentMm: r.extentMm, touchesBox: r.touchesBox };
+        input = { dicom: o.dicom, voxel, seed: r.seed, slices: stack.shape[0], voxels: r.voxels, extentMm: r.extentMm, touchesBox: r.touchesBox };
       }
       const { cube } = placeInCube(stack);
       const ens = loadEnsemble(o.model);
