@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Command } from "commander";
@@ -25,7 +26,12 @@ export function register(program: Command): void {
       if (o.out) return;
       const s = await serveWebPage(b.dir, port);
       console.log(`naslung web: serving ${s.url}  (research use, not diagnosis; Ctrl-C stops)`);
-      const stop = () => void s.close().then(() => process.exit(0));
+      // The build folder is this server's own scratch copy (not --out): remove it on the way out.
+      const stop = () =>
+        void s.close().then(() => {
+          fs.rmSync(b.dir, { recursive: true, force: true });
+          process.exit(0);
+        });
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       await new Promise(() => undefined);
