@@ -85,7 +85,9 @@ export function createBenchHarness(c: BenchCase, seed = 0): BenchHarness {
   };
 }
 
-function median(v: number[]): number {
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(v: number[]): number {
+  if (!v.length) throw new Error("median of an empty list");
   const s = [...v].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;

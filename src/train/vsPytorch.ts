@@ -4,7 +4,9 @@ import * as path from "path";
 import { archList } from "../models/config";
 import { resolveConfig } from "../models/registry";
 import { gitCommit, repoRoot } from "../util/provenance";
-import { BENCH_SETTINGS_PREFIX, BenchCase, DEFAULT_BENCH_CASES } from "./bench";
+import { BENCH_SETTINGS_PREFIX, BenchCase, DEFAULT_BENCH_CASES, median } from "./bench";
+
+export { median } from "./bench";
 
 /**
  * `naslung bench --vs-pytorch`: ours and the PyTorch reference network (bench/pytorch_reference.py)
@@ -54,14 +56,6 @@ export interface VsPytorchCase {
   /** Median ours / median PyTorch, 2 decimals. */
   ratio: { train: number; infer: number };
   settings: { ours: string; pytorch: string };
-}
-
-/** Median of a non-empty list (mean of the middle two for an even count). */
-export function median(values: number[]): number {
-  if (!values.length) throw new Error("median of an empty list");
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Median, min and max of the runs. */

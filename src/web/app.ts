@@ -97,8 +97,6 @@ async function scoreStack(stack: SliceStack, label: string, caveat: string | nul
   const sample: NoduleSample = { id: label, label: 0, group: label, size: 32, crop: cube, meta: {} };
   maps = ens.members.map((m) => explainSamples(m as unknown as ExplainableModel, [sample])[0].maps);
   fillMapChoices();
-  const c = placed.centre; // the reading's centre is the cube's centre voxel
-  void c;
   for (const id of ["slice-axial", "slice-coronal", "slice-sagittal"]) el<HTMLInputElement>(id).value = "16";
   el("overlays").hidden = false;
   drawOverlays();

@@ -1,5 +1,5 @@
 import { nonZeroBBox, SliceStack, sliceStackFromPngs } from "../data/lidcCube";
-import { readDicom } from "../io/dicom/read";
+import { DicomImage, readDicom } from "../io/dicom/read";
 import { assembleSeries, LoadedSeries } from "../io/dicom/series";
 
 /** A dropped or chosen file: its name (with the folder path when a folder was dropped) and bytes. */
@@ -38,18 +38,24 @@ export function readDroppedFiles(files: DroppedFile[]): DroppedInput {
   }
   const byName = new Map(files.map((f) => [f.name, f.bytes]));
   const names = [...byName.keys()].sort();
-  // Not one file reads as DICOM: say what each is, rather than "no DICOM image files".
-  const unreadable = names.map((n) => {
+  // Each header is parsed once: here, to say what each file is when not one reads as DICOM
+  // (rather than "no DICOM image files"), and then handed to the series assembly.
+  const parsed = new Map<string, DicomImage | Error>();
+  for (const n of names) {
     try {
-      readDicom(byName.get(n)!, { name: n });
-      return null;
+      parsed.set(n, readDicom(byName.get(n)!, { name: n }));
     } catch (e) {
-      return (e as Error).message;
+      parsed.set(n, e as Error);
     }
-  });
-  if (unreadable.every((m) => m !== null)) {
-    throw new Error(`${unreadable.slice(0, 3).join("; ")}${names.length > 3 ? `; and ${names.length - 3} more` : ""}. The page takes one reading's PNG slices (0.png, 1.png, ...) or a DICOM series.`);
   }
-  const series = assembleSeries(where, names, (n) => readDicom(byName.get(n)!, { name: n }));
+  const failures = [...parsed.values()].filter((v): v is Error => v instanceof Error);
+  if (failures.length === names.length) {
+    throw new Error(`${failures.slice(0, 3).map((e) => e.message).join("; ")}${names.length > 3 ? `; and ${names.length - 3} more` : ""}. The page takes one reading's PNG slices (0.png, 1.png, ...) or a DICOM series.`);
+  }
+  const series = assembleSeries(where, names, (n) => {
+    const img = parsed.get(n)!;
+    if (img instanceof Error) throw img;
+    return img;
+  });
   return { kind: "dicom", where, series };
 }
